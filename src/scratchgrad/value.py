@@ -1,0 +1,293 @@
+"""Scalar autograd: `Value`, one float that remembers how it was computed.
+
+micrograd's API (`Value(x)`, `+ - * / **`, `relu`, `tanh`, `exp`, `backward`, `.data`,
+`.grad`, `._prev`, `._op`) with one change inside: instead of a `_backward` closure, each
+node stores the local derivatives of its output with respect to its inputs
+(`_local_grads`, computed next to the operation itself). The chain rule is then one loop
+in `backward()`:
+
+    child.grad += local_grad * node.grad
+
+A node holds no closure and no reference to itself, so a graph is plain data that
+Python frees as soon as it is dropped, without the cyclic garbage collector's help.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from . import graph
+
+
+def _as_number(x):
+    """`x` as a Python number, or None when it is not a real number."""
+    if isinstance(x, (float, int)):
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return None
+
+
+def _domain_error(operation: str, value) -> ValueError:
+    return ValueError(f"{operation} is undefined for input {value!r}")
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    `Value(2.0, label="a")` is a leaf; operations on Values build the graph:
+
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = (a * b + 10).tanh()
+    >>> c.backward()              # fills a.grad and b.grad
+
+    `requires_grad=False` marks a constant: nodes computed only from constants need no
+    gradient, get none (their `.grad` stays 0) and are skipped by `backward()`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_local_grads")
+
+    def __init__(self, data, _children=(), _op="", label="", requires_grad=True):
+        number = _as_number(data)
+        if number is None:
+            raise TypeError(f"Value() expects a real number, got {type(data).__name__}: {data!r}")
+        self.data = float(number)
+        self.grad = 0.0
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._prev = tuple(_children)
+        self._op = _op
+        self._local_grads = ()
+
+    @staticmethod
+    def _result(data, op, children, local_grads):
+        """The node `data = op(*children)`; `local_grads[i]` is d(data)/d(children[i])."""
+        out = Value.__new__(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out.requires_grad = False
+        out._local_grads = ()
+        if not graph.grad_enabled:
+            out._prev = ()
+            return out
+        out._prev = children
+        for child in children:
+            if child.requires_grad:
+                out.requires_grad = True
+                out._local_grads = local_grads
+                break
+        return out
+
+    # ---- arithmetic: each result with its local derivatives ----
+
+    def __add__(self, other):
+        if isinstance(other, Value):
+            return Value._result(self.data + other.data, "+", (self, other), (1.0, 1.0))
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return Value._result(self.data + other, "+", (self,), (1.0,))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if isinstance(other, Value):
+            return Value._result(
+                self.data * other.data, "*", (self, other), (other.data, self.data)
+            )
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return Value._result(self.data * other, "*", (self,), (other,))
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return Value._result(-self.data, "neg", (self,), (-1.0,))
+
+    def __sub__(self, other):
+        if isinstance(other, Value):
+            return Value._result(self.data - other.data, "-", (self, other), (1.0, -1.0))
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return Value._result(self.data - other, "-", (self,), (1.0,))
+
+    def __rsub__(self, other):  # other - self
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return Value._result(other - self.data, "-", (self,), (-1.0,))
+
+    def __truediv__(self, other):
+        if isinstance(other, Value):
+            if other.data == 0:
+                raise _domain_error("division", f"{self.data} / {other.data}")
+            return Value._result(
+                self.data / other.data, "/", (self, other),
+                (1.0 / other.data, -self.data / other.data**2),
+            )
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        if other == 0:
+            raise _domain_error("division", f"{self.data} / {other}")
+        return Value._result(self.data / other, "/", (self,), (1.0 / other,))
+
+    def __rtruediv__(self, other):  # other / self
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        if self.data == 0:
+            raise _domain_error("division", f"{other} / {self.data}")
+        return Value._result(other / self.data, "/", (self,), (-other / self.data**2,))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Value):
+            out = _power(self.data, exponent.data)
+            return Value._result(
+                out, "**", (self, exponent),
+                (_power_base_grad(self.data, exponent.data), _power_exponent_grad(self.data, out)),
+            )
+        number = _as_number(exponent)
+        if number is None:
+            return NotImplemented
+        return Value._result(
+            _power(self.data, number), f"**{number}", (self,),
+            (_power_base_grad(self.data, number),),
+        )
+
+    def __rpow__(self, base):  # base ** self
+        base = _as_number(base)
+        if base is None:
+            return NotImplemented
+        out = _power(base, self.data)
+        return Value._result(out, "**", (self,), (_power_exponent_grad(base, out),))
+
+    @staticmethod
+    def dot(weights, inputs, bias=None):
+        """`bias + sum(w * x)` as one node, the weighted sum at the heart of a neuron.
+
+        The same value and gradients as the chain of `*` and `+` nodes that `sum()` would
+        build, in one node instead of two per term: d/dw_i = x_i, d/dx_i = w_i,
+        d/dbias = 1. `inputs` may mix Values and plain numbers.
+        """
+        if len(weights) != len(inputs):
+            raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+        children, local_grads = [], []
+        total = 0.0
+        for w, x in zip(weights, inputs):
+            if isinstance(x, Value):
+                total += w.data * x.data
+                children += (w, x)
+                local_grads += (x.data, w.data)
+            else:
+                total += w.data * x
+                children.append(w)
+                local_grads.append(x)
+        if bias is not None:
+            total += bias.data
+            children.append(bias)
+            local_grads.append(1.0)
+        return Value._result(total, "dot", tuple(children), tuple(local_grads))
+
+    # ---- functions ----
+
+    def exp(self):
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise _domain_error("exp (overflow)", self.data) from None
+        return Value._result(out, "exp", (self,), (out,))
+
+    def log(self):
+        if self.data <= 0:
+            raise _domain_error("log", self.data)
+        return Value._result(math.log(self.data), "log", (self,), (1.0 / self.data,))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value._result(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self):
+        x = self.data
+        if x >= 0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # the same value, without overflowing exp(-x) for very negative x
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return Value._result(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def relu(self):
+        x = self.data
+        return Value._result(0.0 if x < 0 else x, "ReLU", (self,), (1.0 if x > 0 else 0.0,))
+
+    def leaky_relu(self, slope=0.01):
+        x = self.data
+        if x > 0:
+            return Value._result(x, "leaky_relu", (self,), (1.0,))
+        return Value._result(slope * x, "leaky_relu", (self,), (slope,))
+
+    # ---- backpropagation ----
+
+    def backward(self):
+        """Fill `.grad` of every node this one depends on with d(self)/d(node).
+
+        Leaves (nodes with no inputs, such as parameters) accumulate, as in PyTorch: call
+        `zero_grad()` between steps. Intermediate nodes are reset first, so a second
+        `backward()` on the same graph leaves their gradients as they were and doubles
+        only the leaves' (PyTorch's `retain_graph=True` result).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a Value that does not require grad: it was computed "
+                "only from constants (requires_grad=False) or inside no_grad()"
+            )
+        order = graph.topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad += 1.0
+        for node in reversed(order):
+            grad = node.grad
+            for child, local_grad in zip(node._prev, node._local_grads):
+                if child.requires_grad:
+                    child.grad += local_grad * grad
+
+    # ---- conveniences ----
+
+    def __float__(self):
+        return self.data
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+
+def _power(base, exponent):
+    try:
+        out = base**exponent
+    except (ZeroDivisionError, OverflowError):
+        raise _domain_error("pow", f"{base} ** {exponent}") from None
+    if isinstance(out, complex):
+        raise _domain_error("pow (negative base, fractional exponent)", f"{base} ** {exponent}")
+    return float(out)
+
+
+def _power_base_grad(base, exponent):
+    """d(base**exponent)/d(base) = exponent * base**(exponent - 1)."""
+    if exponent == 0:
+        return 0.0
+    if base == 0 and exponent < 1:
+        return math.copysign(math.inf, exponent)  # sqrt at 0: an infinite slope, as in PyTorch
+    return exponent * base ** (exponent - 1)
+
+
+def _power_exponent_grad(base, out):
+    """d(base**exponent)/d(exponent) = base**exponent * log(base), as PyTorch defines it."""
+    if base > 0:
+        return out * math.log(base)
+    return 0.0 if base == 0 else math.nan

@@ -4,11 +4,15 @@
 them when first used.
 """
 
-from . import graph, nn
+from . import functional, graph, nn
 from .gradcheck import gradcheck
 from .graph import is_grad_enabled, no_grad
+from .tensor import Tensor, concatenate, stack
 from .value import Value
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "no_grad", "is_grad_enabled", "gradcheck", "graph", "nn", "__version__"]
+__all__ = [
+    "Value", "Tensor", "concatenate", "stack", "no_grad", "is_grad_enabled", "gradcheck",
+    "functional", "graph", "nn", "__version__",
+]

@@ -1,0 +1,169 @@
+"""Activations, softmax and losses on Tensors.
+
+softmax, log_softmax and the losses are single fused nodes with hand-written gradients:
+cross-entropy's is seed 003's `softmax - onehot`, never a Jacobian. Everything is
+max-shifted, so logits of +-1e4 stay finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor, as_tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def relu(x):
+    return as_tensor(x).relu()
+
+
+def tanh(x):
+    return as_tensor(x).tanh()
+
+
+def sigmoid(x):
+    return as_tensor(x).sigmoid()
+
+
+def leaky_relu(x, slope=0.01):
+    return as_tensor(x).leaky_relu(slope)
+
+
+def _log_sum_exp(a, axis):
+    shift = a.max(axis=axis, keepdims=True)
+    return shift + np.log(np.exp(a - shift).sum(axis=axis, keepdims=True))
+
+
+def softmax(x, axis=-1) -> Tensor:
+    x = as_tensor(x)
+    shifted = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
+    out = shifted / shifted.sum(axis=axis, keepdims=True)
+    return Tensor._result(out, "softmax", (x,),
+                          lambda g: out * (g - (g * out).sum(axis=axis, keepdims=True)))
+
+
+def log_softmax(x, axis=-1) -> Tensor:
+    x = as_tensor(x)
+    out = x.data - _log_sum_exp(x.data, axis)
+
+    def grad_fn(g):
+        return g - np.exp(out) * g.sum(axis=axis, keepdims=True)
+
+    return Tensor._result(out, "log_softmax", (x,), grad_fn)
+
+
+def _check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses, reduction, denominator):
+    """(value, d value / d losses) for per-sample `losses` under `reduction`."""
+    if reduction == "none":
+        return losses, 1.0
+    if reduction == "sum":
+        return losses.sum(), 1.0
+    return losses.sum() / denominator, 1.0 / denominator
+
+
+def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
+    """Softmax cross-entropy of `logits` (N, C) against `targets`, as one node.
+
+    `targets` are class indices (N,) in [0, C) or probability rows (N, C). `weight` (C,)
+    weights each class; with class indices the mean divides by the total weight of the
+    targets, as PyTorch does. The gradient is `(softmax - onehot) * weights / N`.
+    """
+    logits = as_tensor(logits)
+    _check_reduction(reduction)
+    z = logits.data
+    if z.ndim != 2:
+        raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
+    n, classes = z.shape
+    t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if weight is not None:
+        weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=z.dtype)
+        if weight.shape != (classes,):
+            raise ValueError(f"cross_entropy: weight must have shape ({classes},), got {weight.shape}")
+    log_probs = z - _log_sum_exp(z, axis=1)
+    probs = np.exp(log_probs)
+
+    if t.ndim == 1:  # class indices
+        if t.shape[0] != n:
+            raise ValueError(f"cross_entropy: {n} rows of logits but {t.shape[0]} targets")
+        if t.dtype.kind == "f":
+            if not np.all(t == np.round(t)):
+                raise ValueError("cross_entropy: class targets must be whole numbers")
+            t = t.astype(np.intp)
+        elif t.dtype.kind not in "iu":
+            raise TypeError(f"cross_entropy: class targets must be integers, got dtype {t.dtype}")
+        if n and (t.min() < 0 or t.max() >= classes):
+            bad = t[(t < 0) | (t >= classes)][0]
+            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {classes})")
+        rows = np.arange(n)
+        losses = -log_probs[rows, t]
+        if weight is None:
+            value, scale = _reduce(losses, reduction, n)
+        else:
+            sample_weight = weight[t]
+            losses = losses * sample_weight
+            value, scale = _reduce(losses, reduction, sample_weight.sum())
+            scale = sample_weight * scale
+
+        def grad_fn(g):
+            grad = probs.copy()
+            grad[rows, t] -= 1
+            return grad * np.reshape(g * scale, (-1, 1))
+    elif t.ndim == 2:  # probability rows
+        if t.shape != z.shape:
+            raise ValueError(f"cross_entropy: target rows {t.shape} differ from logits {z.shape}")
+        target = t.astype(z.dtype) if weight is None else t.astype(z.dtype) * weight
+        losses = -(target * log_probs).sum(axis=1)
+        value, scale = _reduce(losses, reduction, n)
+
+        def grad_fn(g):
+            grad = probs * target.sum(axis=1, keepdims=True) - target
+            return grad * np.reshape(g * scale, (-1, 1))
+    else:
+        raise ValueError(f"cross_entropy: targets must be class indices (N,) or rows (N, C), got {t.shape}")
+    return Tensor._result(np.asarray(value, dtype=z.dtype), "cross_entropy", (logits,), grad_fn)
+
+
+def binary_cross_entropy_with_logits(logits, targets, reduction="mean") -> Tensor:
+    """`-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`, stable for any x."""
+    logits = as_tensor(logits)
+    _check_reduction(reduction)
+    x = logits.data
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=x.dtype)
+    if y.shape != x.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: targets {y.shape} vs logits {x.shape}")
+    losses = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+    value, scale = _reduce(losses, reduction, x.size)
+    sigmoid_x = Tensor(x).sigmoid().data
+    return Tensor._result(np.asarray(value, dtype=x.dtype), "binary_cross_entropy", (logits,),
+                          lambda g: (sigmoid_x - y) * (g * scale))
+
+
+def mse_loss(predictions, targets, reduction="mean") -> Tensor:
+    predictions = as_tensor(predictions)
+    _check_reduction(reduction)
+    p = predictions.data
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=p.dtype)
+    if y.shape != p.shape:
+        raise ValueError(f"mse_loss: predictions {p.shape} vs targets {y.shape}")
+    difference = p - y
+    value, scale = _reduce(difference * difference, reduction, p.size)
+    return Tensor._result(np.asarray(value, dtype=p.dtype), "mse_loss", (predictions,),
+                          lambda g: 2 * difference * (g * scale))
+
+
+def dropout(x, p=0.5, training=True, rng=None) -> Tensor:
+    """Zero each element with probability `p` and scale the rest by 1/(1-p) (training only)."""
+    x = as_tensor(x)
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    rng = rng if rng is not None else np.random.default_rng()
+    mask = (rng.random(x.shape) >= p).astype(x.data.dtype) / (1 - p)
+    return x * mask

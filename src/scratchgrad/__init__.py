@@ -4,15 +4,16 @@
 them when first used.
 """
 
-from . import functional, graph, nn
+from . import functional, graph, nn, optim
 from .gradcheck import gradcheck
 from .graph import is_grad_enabled, no_grad
 from .tensor import Tensor, concatenate, stack
+from .train import fit
 from .value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "no_grad", "is_grad_enabled", "gradcheck",
-    "functional", "graph", "nn", "__version__",
+    "fit", "functional", "graph", "nn", "optim", "__version__",
 ]

@@ -1,0 +1,212 @@
+"""Layers on the tensor engine, PyTorch-style: Linear, activations, Dropout, Sequential, MLP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from . import init as initializers
+from .module import Module
+
+
+def _as_input(x, dtype):
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x), dtype=dtype)
+
+
+class Linear(Module):
+    """`x @ weight + bias`, with `weight` of shape (in_features, out_features).
+
+    The (in, out) layout needs no transpose in the forward pass (nor in ONNX's Gemm);
+    `to_torch` transposes it for PyTorch's (out, in).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, init="pytorch", seed=None,
+                 dtype=np.float32):
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        rng = initializers.as_generator(seed)
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.weight = Tensor(initializers.get(init)((in_features, out_features), rng=rng, dtype=dtype),
+                             requires_grad=True, dtype=dtype)
+        if bias:
+            bound = 1.0 / np.sqrt(in_features)
+            self.bias = Tensor(rng.uniform(-bound, bound, out_features) if init == "pytorch"
+                               else np.zeros(out_features), requires_grad=True, dtype=dtype)
+        else:
+            self.bias = None
+
+    def __call__(self, x):
+        x = _as_input(x, self.weight.dtype)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            got = x.shape[-1] if x.ndim else "a scalar"
+            raise ValueError(
+                f"Linear({self.in_features} -> {self.out_features}) got input with {got} features "
+                f"(input shape {x.shape})"
+            )
+        out = x @ self.weight
+        return out if self.bias is None else out + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, " \
+               f"bias={self.bias is not None}"
+
+
+class _Activation(Module):
+    def __call__(self, x):
+        return self.forward(_as_input(x, None))
+
+
+class ReLU(_Activation):
+    def forward(self, x):
+        return x.relu()
+
+
+class LeakyReLU(_Activation):
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Tanh(_Activation):
+    def forward(self, x):
+        return x.tanh()
+
+
+class Sigmoid(_Activation):
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class Softmax(_Activation):
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+class Identity(_Activation):
+    def forward(self, x):
+        return x
+
+
+class Dropout(Module):
+    """Zero inputs with probability `p` in training (scaling the rest by 1/(1-p)); identity in eval."""
+
+    def __init__(self, p=0.5, seed=None):
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        self.p = p
+        self.rng = initializers.as_generator(seed)
+
+    def __call__(self, x):
+        return F.dropout(_as_input(x, None), self.p, self.training, self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+ACTIVATIONS = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "softmax": Softmax,
+    "linear": Identity,
+    "identity": Identity,
+}
+
+
+def make_activation(name) -> Module:
+    """A layer for an activation name (a Module passes through)."""
+    if isinstance(name, Module):
+        return name
+    if name is None:
+        return Identity()
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+class Sequential(Module):
+    """Layers applied in order; indexable, iterable, and `append`-able."""
+
+    def __init__(self, *layers):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        self.layers = []
+        for layer in layers:
+            self.append(layer)
+
+    def append(self, layer):
+        if not callable(layer):
+            raise TypeError(f"Sequential holds layers (callables), got {type(layer).__name__}")
+        self.layers.append(layer)
+        return self
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    # PyTorch names a Sequential's parts by position alone: "0.weight", not "layers.0.weight"
+    def named_children(self):
+        for index, layer in enumerate(self.layers):
+            if isinstance(layer, Module):
+                yield str(index), layer
+
+    def _named_parameters(self, prefix):
+        for index, layer in enumerate(self.layers):
+            if isinstance(layer, Module):
+                yield from layer._named_parameters(f"{prefix}{index}.")
+
+
+class MLP(Sequential):
+    """`in_features -> hidden_sizes... -> out_features`, one line for seed 003's `add()` calls.
+
+    Each hidden layer is Linear, then `activation`, then Dropout(`dropout`) if > 0; the
+    output layer is Linear, then `output_activation` if given (None: raw outputs, for
+    `cross_entropy` and `mse_loss`).
+    """
+
+    def __init__(self, in_features, hidden_sizes, out_features, activation="relu", dropout=0.0,
+                 output_activation=None, init="pytorch", seed=None, dtype=np.float32):
+        if isinstance(hidden_sizes, (int, np.integer)):
+            hidden_sizes = [hidden_sizes]
+        rng = initializers.as_generator(seed)
+        make_activation(activation)  # check the name before building anything
+        sizes = [in_features, *hidden_sizes, out_features]
+        layers = []
+        for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+            layers += [Linear(n_in, n_out, init=init, seed=rng, dtype=dtype),
+                       make_activation(activation)]
+            if dropout:
+                layers.append(Dropout(dropout, seed=rng.spawn(1)[0]))
+        layers.append(Linear(sizes[-2], sizes[-1], init=init, seed=rng, dtype=dtype))
+        if output_activation is not None:
+            layers.append(make_activation(output_activation))
+        super().__init__(*layers)
+        self.config = dict(in_features=in_features, hidden_sizes=list(hidden_sizes),
+                           out_features=out_features, activation=activation, dropout=dropout,
+                           output_activation=output_activation)

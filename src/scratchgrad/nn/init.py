@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+RELU_GAIN = math.sqrt(2.0)  # He et al.'s gain for ReLU
+
 
 def as_generator(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
@@ -52,14 +54,14 @@ def xavier_normal(shape, gain=1.0, rng=None, dtype=np.float32):
     return normal(shape, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng, dtype)
 
 
-def kaiming_uniform(shape, gain=math.sqrt(2.0), rng=None, dtype=np.float32):
+def kaiming_uniform(shape, gain=RELU_GAIN, rng=None, dtype=np.float32):
     """He: uniform(-a, a), a = gain * sqrt(3 / fan_in); the default gain suits ReLU."""
     fan_in, _ = _fans(shape)
     bound = gain * math.sqrt(3.0 / fan_in)
     return uniform(shape, -bound, bound, rng, dtype)
 
 
-def kaiming_normal(shape, gain=math.sqrt(2.0), rng=None, dtype=np.float32):
+def kaiming_normal(shape, gain=RELU_GAIN, rng=None, dtype=np.float32):
     """He: N(0, std²), std = gain / sqrt(fan_in)."""
     fan_in, _ = _fans(shape)
     return normal(shape, gain / math.sqrt(fan_in), rng, dtype)

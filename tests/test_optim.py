@@ -1,0 +1,143 @@
+"""Optimizers and schedules, step for step against torch.optim (float64)."""
+
+import numpy as np
+import pytest
+import torch
+
+from scratchgrad import Tensor, Value, optim
+
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.5, weight_decay=0.1)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+def quadratic_loss(params, targets):
+    return sum(((p - t) ** 2).sum() + (p * 0.5).tanh().sum() for p, t in zip(params, targets))
+
+
+@pytest.mark.parametrize("name, settings", CONFIGS)
+def test_tensor_optimizers_match_torch(name, settings):
+    rng = np.random.default_rng(0)
+    starts = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
+    targets = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
+    ours = [Tensor(s.copy(), requires_grad=True) for s in starts]
+    theirs = [torch.tensor(s, requires_grad=True) for s in starts]
+    our_optimizer = getattr(optim, name)(ours, **settings)
+    their_optimizer = getattr(torch.optim, name)(theirs, **settings)
+    for _ in range(6):
+        our_optimizer.zero_grad()
+        quadratic_loss(ours, targets).backward()
+        our_optimizer.step()
+        their_optimizer.zero_grad()
+        quadratic_loss(theirs, [torch.tensor(t) for t in targets]).backward()
+        their_optimizer.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, settings", CONFIGS)
+def test_value_optimizers_match_torch(name, settings):
+    starts, targets = [0.5, -1.5, 2.0], [1.0, 0.0, -1.0]
+    ours = [Value(s) for s in starts]
+    theirs = [torch.tensor(s, requires_grad=True) for s in starts]
+    our_optimizer = getattr(optim, name)(ours, **settings)
+    their_optimizer = getattr(torch.optim, name)(theirs, **settings)
+    for _ in range(6):
+        our_optimizer.zero_grad()
+        sum((p - t) ** 2 + (p * 0.5).tanh() for p, t in zip(ours, targets)).backward()
+        our_optimizer.step()
+        their_optimizer.zero_grad()
+        sum((p - t) ** 2 + (p * 0.5).tanh() for p, t in zip(theirs, targets)).backward()
+        their_optimizer.step()
+        assert [p.data for p in ours] == pytest.approx([q.item() for q in theirs], rel=1e-12, abs=1e-12)
+
+
+def test_parameter_without_gradient_is_skipped_like_torch():
+    rng = np.random.default_rng(1)
+    used, unused = rng.normal(size=3), rng.normal(size=2)
+    ours = [Tensor(used.copy(), requires_grad=True), Tensor(unused.copy(), requires_grad=True)]
+    theirs = [torch.tensor(used, requires_grad=True), torch.tensor(unused, requires_grad=True)]
+    a, b = optim.Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+    for step in range(4):
+        for params, opt in ((ours, a), (theirs, b)):
+            opt.zero_grad()
+            loss = (params[0] * params[0]).sum() + ((params[1] * params[1]).sum() if step < 2 else 0)
+            loss.backward()
+            opt.step()
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), atol=1e-12)
+
+
+def test_optimizer_state_dict_round_trip():
+    p = Tensor(np.ones(3), requires_grad=True)
+    first = optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        first.zero_grad()
+        (p * p).sum().backward()
+        first.step()
+    q = Tensor(p.data.copy(), requires_grad=True)
+    second = optim.Adam([q], lr=0.5)
+    second.load_state_dict(first.state_dict())
+    for opt, param in ((first, p), (second, q)):
+        opt.zero_grad()
+        (param * param).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: optim.SGD(p, lr=0), "lr must be > 0"),
+    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
+    (lambda p: optim.Adam(p, betas=(0.9, 1.0)), r"betas must be two numbers in \[0, 1\)"),
+    (lambda p: optim.Adam([], lr=0.1), "empty parameter list"),
+    (lambda p: optim.Adam([np.zeros(2)], lr=0.1), "expected a Value or a Tensor"),
+])
+def test_bad_settings_fail_at_construction(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make([Tensor(np.ones(2), requires_grad=True)])
+
+
+SCHEDULES = [
+    (lambda: optim.inverse_time_decay(0.1, 0.5),
+     lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1 / (1 + 0.5 * t))),
+    (lambda: optim.step_decay(0.1, 3, 0.5), lambda opt: torch.optim.lr_scheduler.StepLR(opt, 3, 0.5)),
+    (lambda: optim.exponential_decay(0.1, 0.9),
+     lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, 0.9)),
+    (lambda: optim.cosine_decay(0.1, 12, 0.01),
+     lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, 12, 0.01)),
+    (lambda: optim.constant(0.1), lambda opt: torch.optim.lr_scheduler.ConstantLR(opt, 1.0)),
+]
+
+
+@pytest.mark.parametrize("ours, theirs", SCHEDULES)
+def test_schedules_match_torch(ours, theirs):
+    p = Tensor(np.ones(1), requires_grad=True)
+    optimizer = optim.SGD([p], lr=0.1)
+    scheduler = optim.LRScheduler(optimizer, ours())
+    torch_optimizer = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1)
+    torch_scheduler = theirs(torch_optimizer)
+    for _ in range(10):
+        assert optimizer.lr == pytest.approx(torch_optimizer.param_groups[0]["lr"], rel=1e-12)
+        torch_optimizer.step()
+        torch_scheduler.step()
+        scheduler.step()
+
+
+def test_clip_grad_norm_matches_torch():
+    rng = np.random.default_rng(2)
+    grads = [rng.normal(size=(3, 3)) * 5, rng.normal(size=4) * 5]
+    ours = [Tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, requires_grad=True, dtype=torch.float64) for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad, q.grad = g.copy(), torch.tensor(g)
+    total = optim.clip_grad_norm(ours, 1.0)
+    torch_total = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    assert total == pytest.approx(torch_total.item(), rel=1e-12)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)

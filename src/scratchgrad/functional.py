@@ -129,19 +129,23 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
     return Tensor._result(np.asarray(value, dtype=z.dtype), "cross_entropy", (logits,), grad_fn)
 
 
-def binary_cross_entropy_with_logits(logits, targets, reduction="mean") -> Tensor:
-    """`-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`, stable for any x."""
+def binary_cross_entropy_with_logits(logits, targets, weight=None, reduction="mean") -> Tensor:
+    """`-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`, stable for any x.
+
+    `weight` multiplies each element's loss (broadcast to the logits), as in PyTorch.
+    """
     logits = as_tensor(logits)
     _check_reduction(reduction)
     x = logits.data
     y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=x.dtype)
     if y.shape != x.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: targets {y.shape} vs logits {x.shape}")
-    losses = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+    w = 1.0 if weight is None else np.broadcast_to(np.asarray(weight, dtype=x.dtype), x.shape)
+    losses = (np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))) * w
     value, scale = _reduce(losses, reduction, x.size)
     sigmoid_x = Tensor(x).sigmoid().data
     return Tensor._result(np.asarray(value, dtype=x.dtype), "binary_cross_entropy", (logits,),
-                          lambda g: (sigmoid_x - y) * (g * scale))
+                          lambda g: (sigmoid_x - y) * w * (g * scale))
 
 
 def mse_loss(predictions, targets, reduction="mean") -> Tensor:

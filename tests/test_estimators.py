@@ -94,9 +94,10 @@ def test_string_labels_like_seed_001_and_fitted_attributes():
 def test_binary_uses_a_logistic_output():
     X, y = load_iris(return_X_y=True)
     mask = y < 2
-    clf = MLPClassifier(max_iter=500, random_state=0).fit(X[mask], np.where(y[mask] == 0, "no", "yes"))
+    labels = np.where(y[mask] == 0, "no", "yes")
+    clf = MLPClassifier(max_iter=500, random_state=0).fit(X[mask], labels)
     assert clf.n_outputs_ == 1 and clf.out_activation_ == "logistic"
-    assert clf.predict_proba(X[mask]).shape == (100, 2) and clf.score(X[mask], np.where(y[mask] == 0, "no", "yes")) == 1
+    assert clf.predict_proba(X[mask]).shape == (100, 2) and clf.score(X[mask], labels) == 1
 
 
 def test_early_stopping_and_convergence_warning():

@@ -391,7 +391,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              f"partial_fit, which was {list(self.classes_)}")
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if len(unseen):
-            raise ValueError(f"y contains labels {list(unseen)} that are not in classes {list(self.classes_)}")
+            raise ValueError(f"y contains labels {list(unseen)} that are not in classes "
+                             f"{list(self.classes_)}")
         return self._fit(X, self._encode(y), incremental=True)
 
     def _set_classes(self, classes):

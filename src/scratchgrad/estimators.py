@@ -5,9 +5,10 @@ Drop-in replacements: the same constructor parameters, methods and fitted attrib
 `engine` ("tensor", or "scalar" to train the very same network on `Value`s, slowly, as
 seed 000's Classifier did), `dropout`, `class_weight` and `dtype`.
 
-What differs from scikit-learn, on purpose: the optimizers follow PyTorch's formulas
-(SGD momentum as `v = m v + g; w -= lr v`, Adam's epsilon after bias correction), and
-float32 input trains in float32.
+What differs from scikit-learn, on purpose: networks train in float32 by default, as in
+PyTorch and Keras (`dtype="float64"`, or None to follow the input's dtype, for
+scikit-learn's precision), and the optimizers follow PyTorch's formulas (SGD momentum as
+`v = m v + g; w -= lr v`, Adam's epsilon after bias correction).
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ class _TensorNetwork:
             layer.weight.data[...] = w
             layer.bias.data[...] = b
 
-    def loss(self, X, y, kind, alpha, class_weights):
+    def weights(self):
+        return [layer.weight for layer in self.linears]
+
+    def loss(self, X, y, kind, class_weights):
         out = self.model(Tensor(X, dtype=X.dtype))
         if kind == "softmax":
             data_loss = F.cross_entropy(out, y, weight=class_weights)
@@ -74,9 +78,6 @@ class _TensorNetwork:
             data_loss = F.binary_cross_entropy_with_logits(out, y, weight=weight)
         else:
             data_loss = F.mse_loss(out, y) * 0.5  # scikit-learn's squared loss is halved
-        if alpha:
-            l2 = sum((layer.weight * layer.weight).sum() for layer in self.linears)
-            data_loss = data_loss + l2 * (0.5 * alpha / len(X))
         return data_loss
 
     def outputs(self, X):
@@ -115,11 +116,14 @@ class _ScalarNetwork:
                     weight.data = float(w[i, j])
                 neuron.b.data = float(b[j])
 
+    def weights(self):
+        return [w for layer in self.model.layers for n in layer.neurons for w in n.w]
+
     def _row_outputs(self, row):
         out = self.model(row)
         return [out] if isinstance(out, Value) else out
 
-    def loss(self, X, y, kind, alpha, class_weights):
+    def loss(self, X, y, kind, class_weights):
         total, weight_total = 0.0, 0.0
         for row, target in zip(X.tolist(), y.tolist()):
             outputs = self._row_outputs(row)
@@ -143,11 +147,7 @@ class _ScalarNetwork:
             total = total + sample_loss * weight
             weight_total += weight
         denominator = weight_total if kind == "softmax" else len(X)
-        loss = total * (1 / denominator)
-        if alpha:
-            l2 = sum(w * w for layer in self.model.layers for n in layer.neurons for w in n.w)
-            loss = loss + l2 * (0.5 * alpha / len(X))
-        return loss
+        return total * (1 / denominator)
 
     def outputs(self, X):
         with graph.no_grad():
@@ -166,7 +166,7 @@ class _BaseMLP(BaseEstimator):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 engine="tensor", dropout=0.0, class_weight=None, dtype=None):
+                 engine="tensor", dropout=0.0, class_weight=None, dtype="float32"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -302,15 +302,15 @@ class _BaseMLP(BaseEstimator):
             total = 0.0
             for start in range(0, n, batch_size):
                 index = order[start:start + batch_size]
-                loss = self._network.loss(X[index], targets[index], self._loss_kind, self.alpha,
-                                          class_weights)
-                value = float(loss.data)
+                loss = self._network.loss(X[index], targets[index], self._loss_kind, class_weights)
+                value = float(loss.data) + self._l2_penalty(len(index))
                 if not np.isfinite(value):
                     raise FloatingPointError(
                         f"{type(self).__name__}: the loss became {value} in iteration {self.n_iter_ + 1}; "
                         f"try a smaller learning_rate_init or scaled features")
                 self._optimizer.zero_grad()
                 loss.backward()
+                self._add_l2_gradient(len(index))
                 self._optimizer.step()
                 total += value * len(index)
             self.n_iter_ += 1
@@ -357,6 +357,19 @@ class _BaseMLP(BaseEstimator):
         self._publish_weights()
         return self
 
+    # scikit-learn's L2 penalty on the weights (not the biases): alpha/2 * sum(w²) per sample of the
+    # batch. Added to the loss value and the gradients directly: no graph needed for it.
+    def _l2_penalty(self, batch_size):
+        if not self.alpha:
+            return 0.0
+        return 0.5 * self.alpha * sum(float(np.sum(np.square(w.data))) for w in self._network.weights()) \
+            / batch_size
+
+    def _add_l2_gradient(self, batch_size):
+        if self.alpha:
+            for w in self._network.weights():
+                w.grad = w.grad + (self.alpha / batch_size) * w.data
+
     def _stratify_validation(self, targets):
         return False
 
@@ -366,7 +379,8 @@ class _BaseMLP(BaseEstimator):
     def _raw_outputs(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self._network.outputs(X.astype(self._data_dtype(X), copy=False))
+        out = self._network.outputs(X.astype(self._data_dtype(X), copy=False))
+        return out.astype(np.float64, copy=False)  # scikit-learn returns float64 whatever trained
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):

@@ -30,6 +30,27 @@ def leaky_relu(x, slope=0.01):
     return as_tensor(x).leaky_relu(slope)
 
 
+def linear(x, weight, bias=None) -> Tensor:
+    """`x @ weight + bias` as one node: one fewer node and temporary array per layer.
+
+    x (..., in), weight (in, out), bias (out,). The gradients are those of the two
+    separate operations: x: g @ weightᵀ, weight: xᵀ @ g, bias: g summed over the rows.
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    if x.ndim != 2:  # the fused path is for batches of rows; anything else composes the ops
+        out = x @ weight
+        return out if bias is None else out + bias
+    a, w = x.data, weight.data
+    if a.shape[1] != w.shape[0]:
+        raise ValueError(f"linear: {a.shape} @ {w.shape} (inner sizes {a.shape[1]} != {w.shape[0]})")
+    out = a @ w
+    if bias is None:
+        return Tensor._result(out, "linear", (x, weight), lambda g: g @ w.T, lambda g: a.T @ g)
+    out += bias.data
+    return Tensor._result(out, "linear", (x, weight, bias),
+                          lambda g: g @ w.T, lambda g: a.T @ g, lambda g: g.sum(axis=0))
+
+
 def _log_sum_exp(a, axis):
     shift = a.max(axis=axis, keepdims=True)
     return shift + np.log(np.exp(a - shift).sum(axis=axis, keepdims=True))

@@ -153,15 +153,16 @@ class Adam(Optimizer):
         if "mean" not in state:
             state["mean"], state["square"] = np.zeros_like(data), np.zeros_like(data)
         mean, square = state["mean"], state["square"]
-        mean *= beta1
-        mean += (1 - beta1) * grad
-        square *= beta2
-        square += (1 - beta2) * grad * grad
+        mean += (1 - beta1) * (grad - mean)  # = beta1 * mean + (1 - beta1) * grad
+        square += (1 - beta2) * (grad * grad - square)
         t = self.step_count
-        step_size = self.lr / (1 - beta1**t)
-        denominator = np.sqrt(square / (1 - beta2**t))
-        denominator += self.eps
-        data -= step_size * mean / denominator
+        # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps), in place
+        step = np.sqrt(square, out=np.empty_like(square))
+        step *= 1 / math.sqrt(1 - beta2**t)
+        step += self.eps
+        np.divide(mean, step, out=step)
+        step *= self.lr / (1 - beta1**t)
+        data -= step
 
 
 class AdamW(Adam):

@@ -45,8 +45,7 @@ class Linear(Module):
                 f"Linear({self.in_features} -> {self.out_features}) got input with {got} features "
                 f"(input shape {x.shape})"
             )
-        out = x @ self.weight
-        return out if self.bias is None else out + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, " \

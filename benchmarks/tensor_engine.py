@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from scratchgrad import Tensor  # noqa: E402
+from scratchgrad import Tensor, nn, optim  # noqa: E402
 from scratchgrad import functional as F  # noqa: E402
 
 CASES = [((784, 512, 512, 10), 256), ((784, 512, 512, 10), 32), ((64, 128, 10), 32)]
@@ -36,22 +36,21 @@ def initial_weights(sizes, rng):
 
 
 class ScratchgradStep:
+    """The library as a user writes it: nn.MLP, functional.cross_entropy, optim.SGD."""
+
     def __init__(self, weights):
-        self.params = [Tensor(a, requires_grad=True) for pair in weights for a in pair]
+        sizes = [weights[0][0].shape[0]] + [W.shape[1] for W, _ in weights]
+        self.model = nn.MLP(sizes[0], sizes[1:-1], sizes[-1])
+        for layer, (W, b) in zip(self.model[0::2], weights):
+            layer.weight.data[...] = W
+            layer.bias.data[...] = b
+        self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
 
     def __call__(self, X, y):
-        h = X
-        last = len(self.params) // 2 - 1
-        for i in range(0, len(self.params), 2):
-            h = h @ self.params[i] + self.params[i + 1]
-            if i // 2 < last:
-                h = h.relu()
-        loss = F.cross_entropy(h, y)
-        for p in self.params:
-            p.grad = None
+        loss = F.cross_entropy(self.model(X), y)
+        self.optimizer.zero_grad()
         loss.backward()
-        for p in self.params:
-            p.data -= LEARNING_RATE * p.grad
+        self.optimizer.step()
         return loss
 
 

@@ -21,14 +21,17 @@ def quadratic_loss(params, targets):
     return sum(((p - t) ** 2).sum() + (p * 0.5).tanh().sum() for p, t in zip(params, targets))
 
 
+@pytest.mark.parametrize("packed", [True, False])
 @pytest.mark.parametrize("name, settings", CONFIGS)
-def test_tensor_optimizers_match_torch(name, settings):
+def test_tensor_optimizers_match_torch(name, settings, packed, monkeypatch):
+    monkeypatch.setattr(optim, "PACK_BELOW", 10**9 if packed else 0)
     rng = np.random.default_rng(0)
     starts = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
     targets = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
     ours = [Tensor(s.copy(), requires_grad=True) for s in starts]
     theirs = [torch.tensor(s, requires_grad=True) for s in starts]
     our_optimizer = getattr(optim, name)(ours, **settings)
+    assert (our_optimizer._buffer is not None) == packed
     their_optimizer = getattr(torch.optim, name)(theirs, **settings)
     for _ in range(6):
         our_optimizer.zero_grad()

@@ -16,13 +16,15 @@ from .value import Value
 
 # ---- optimizers ----
 
+PACK_BELOW = 50_000  # average numbers per parameter under which one flat buffer is faster
+
 
 class Optimizer:
     """Base: holds the parameters, counts steps, and applies `_update` to each.
 
-    Tensor parameters of one dtype are packed into one flat buffer (each `p.data` becomes
-    a view of its slice), so an update rule runs once over all of them instead of once
-    per parameter: on a small network, NumPy's per-call cost is most of the step.
+    Small Tensor parameters of one dtype are packed into one flat buffer (each `p.data`
+    becomes a view of its slice), so an update rule runs once over all of them instead of
+    once per parameter: on a small network, NumPy's per-call cost is most of the step.
     """
 
     def __init__(self, params, lr):
@@ -37,12 +39,20 @@ class Optimizer:
         self.lr = lr
         self.step_count = 0
         self._buffer = None
-        if len({p.data.dtype for p in self.params if isinstance(p, Tensor)}) == 1 and \
-                all(isinstance(p, Tensor) for p in self.params):
+        if self._worth_packing():
             self._pack()
             self.state = [{}]  # one state for the packed buffer
         else:
             self.state = [{} for _ in self.params]
+
+    def _worth_packing(self):
+        """Packing saves NumPy's per-call cost but copies the gradients into the buffer each
+        step: worth it while parameters are small (under ~50k numbers each, on average)."""
+        if not all(isinstance(p, Tensor) for p in self.params):
+            return False
+        if len({p.data.dtype for p in self.params}) != 1:
+            return False
+        return sum(p.data.size for p in self.params) / len(self.params) < PACK_BELOW
 
     def _pack(self):
         """Copy the parameters into one flat buffer and make each `p.data` a view of it."""

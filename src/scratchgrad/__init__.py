@@ -13,6 +13,18 @@ from .value import Value
 
 __version__ = "0.1.0"
 
+# Modules that need optional libraries (or are simply not needed by every user) load on
+# first use: `scratchgrad.viz` imports nothing until one of its functions is called.
+_LAZY = ("datasets", "metrics", "viz", "io", "estimators", "train")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'scratchgrad' has no attribute {name!r}")
+
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "no_grad", "is_grad_enabled", "gradcheck",
     "fit", "functional", "graph", "nn", "optim", "__version__",

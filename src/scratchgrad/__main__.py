@@ -10,7 +10,7 @@ from .nn.scalar import MLP
 
 def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
     """Seed 002: MLP(3, [4, 4, 1]) with tanh everywhere, squared error, gradient descent."""
-    X, y = toy_data()
+    X, y = (a.tolist() for a in toy_data())
     model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=seed)
     losses = []
     for step in range(steps):
@@ -29,7 +29,7 @@ def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
 def main(argv=None):
     print("Training MLP(3, [4, 4, 1]) on micrograd's four points (seed 002)")
     model, losses = train_toy()
-    X, y = toy_data()
+    X, y = (a.tolist() for a in toy_data())
     print("targets:    ", " ".join(f"{t:+.3f}" for t in y))
     print("predictions:", " ".join(f"{model(x).data:+.3f}" for x in X))
     print(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} in {len(losses)} steps")

@@ -279,7 +279,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
 
     `y` holds class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy),
     or targets (mse). `metrics` defaults to accuracy for classification losses.
-    `validation_split` holds out the last fraction of the samples, as Keras does.
+    `validation_split` holds out that fraction of the samples, drawn at random with `seed`
+    (Keras takes the last rows, which leaves whole classes out of sorted data).
     `verbose`: 0 silent, 1 a progress bar per epoch (only on a terminal), 2 a line per epoch.
     """
     if not isinstance(model, Module):
@@ -296,12 +297,14 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     dtype = _dtype_of(model)
     X, y = _prepare(X, y, dtype, loss_name)
+    rng = np.random.default_rng(seed)
     if validation_data is None and validation_split:
         n_val = int(round(len(X) * validation_split))
         if n_val < 1 or n_val >= len(X):
             raise ValueError(f"validation_split={validation_split} leaves no samples on one side")
-        validation_data = (X[-n_val:], y[-n_val:])
-        X, y = X[:-n_val], y[:-n_val]
+        held_out = rng.permutation(len(X))  # random, not Keras's last rows: data is often sorted
+        validation_data = (X[held_out[:n_val]], y[held_out[:n_val]])
+        X, y = X[held_out[n_val:]], y[held_out[n_val:]]
     if optimizer is None:
         from .optim import Adam
 
@@ -314,7 +317,6 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
         n_classes = model(Tensor(X[:1], dtype=dtype)).shape[-1]
         extra_loss_args["weight"] = _class_weights(class_weight, y, n_classes)
 
-    rng = np.random.default_rng(seed)
     history, state = History(), FitState()
     callbacks = list(callbacks)
     for callback in callbacks:

@@ -1,0 +1,107 @@
+"""Draw a computation graph, as micrograd's `draw_dot` does, for Values and Tensors alike.
+
+Each node is a record (label, data, grad; for a tensor its shape and a summary), and each
+operation a small node of its own between its inputs and its result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+INSTALL_DOT = ("rendering needs Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+               "brew install graphviz (macOS), or see graphviz.org/download; the DOT text is in .source")
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("drawing graphs needs the graphviz package: pip install 'scratchgrad[viz]'") \
+            from None
+    return graphviz
+
+
+def _escape(text: str) -> str:
+    """Make text safe inside a graphviz record label, where { } | < > and \\ mean something."""
+    for char in "\\{}|<>":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _summary(array) -> str:
+    array = np.asarray(array)
+    if array.size == 1:
+        return f"{array.item():.4f}"
+    if array.size <= 4:
+        return np.array2string(array.ravel(), precision=3, separator=" ")
+    return f"mean {array.mean():.3f} min {array.min():.3f} max {array.max():.3f}"
+
+
+def _record(node) -> str:
+    fields = [node.label] if node.label else []
+    if isinstance(node.data, np.ndarray):
+        fields.append(f"shape {node.data.shape}")
+    fields.append(f"data {_summary(node.data)}")
+    fields.append("grad -" if node.grad is None else f"grad {_summary(node.grad)}")
+    return " | ".join(_escape(str(field)) for field in fields)
+
+
+def collect(root, depth=None):
+    """The nodes within `depth` operations of `root` (all of them for None), root first."""
+    seen, frontier, level = {root}, [root], 0
+    nodes = [root]
+    while frontier and (depth is None or level < depth):
+        next_frontier = []
+        for node in frontier:
+            for child in node._prev:
+                if child not in seen:
+                    seen.add(child)
+                    nodes.append(child)
+                    next_frontier.append(child)
+        frontier, level = next_frontier, level + 1
+    return nodes
+
+
+def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None):
+    """A `graphviz.Digraph` of everything `root` was computed from (shows itself in Jupyter).
+
+    `depth` limits the drawing to that many operations back from `root`. A graph with more
+    than `max_nodes` nodes is refused (dot would take ages): draw a part of it instead.
+    """
+    if not hasattr(root, "_prev") or not hasattr(root, "data"):
+        raise TypeError(f"draw_graph expects a Value or a Tensor, got {type(root).__name__}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    nodes = collect(root, depth)
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"this graph has {len(nodes)} nodes, more than max_nodes={max_nodes}: draw part of it with "
+            f"draw_graph(node, depth=3) (the last 3 operations), start from an inner node, or raise "
+            f"max_nodes")
+    inside = set(map(id, nodes))
+    dot = _graphviz().Digraph(format=format, graph_attr={"rankdir": rankdir})
+    for node in nodes:
+        uid = str(id(node))
+        dot.node(name=uid, label=_record(node), shape="record")
+        if node._op and any(id(child) in inside for child in node._prev):
+            dot.node(name=uid + "op", label=node._op)
+            dot.edge(uid + "op", uid)
+            for child in node._prev:
+                if id(child) in inside:
+                    dot.edge(str(id(child)), uid + "op")
+    return dot
+
+
+def save_graph(root, path, **options) -> Path:
+    """Draw `root`'s graph and write it to `path`; the format follows the suffix (.svg, .png, .pdf)."""
+    path = Path(path)
+    format = path.suffix.lstrip(".").lower() or "svg"
+    dot = draw_graph(root, format=format, **options)
+    try:
+        data = dot.pipe(format=format)
+    except _graphviz().ExecutableNotFound:
+        raise RuntimeError(INSTALL_DOT) from None
+    path.write_bytes(data)
+    return path

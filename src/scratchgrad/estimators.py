@@ -21,7 +21,6 @@ try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import LabelBinarizer
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -357,6 +356,68 @@ class _BaseMLP(BaseEstimator):
         self._publish_weights()
         return self
 
+    # ---- files ----
+
+    FITTED = ("n_features_in_", "loss_", "best_loss_", "loss_curve_", "validation_scores_",
+              "best_validation_score_", "n_iter_", "t_", "n_layers_", "n_outputs_", "out_activation_",
+              "_loss_kind", "_y_1d")
+
+    def save(self, path):
+        """Save the fitted estimator (settings, fitted attributes, weights) to a safetensors file.
+
+        The optimizer's state is not kept: `warm_start` after `load` starts a fresh optimizer.
+        """
+        from . import io
+
+        check_is_fitted(self)
+        params = self.get_params()
+        if not isinstance(params["random_state"], (int, type(None))):
+            params["random_state"] = None  # a RandomState object has no place in a file
+        if isinstance(params["class_weight"], dict):
+            params["class_weight"] = [[_plain(k), v] for k, v in params["class_weight"].items()]
+        fitted = {name: _plain(getattr(self, name)) for name in self.FITTED if hasattr(self, name)}
+        if hasattr(self, "classes_"):
+            fitted["classes_"] = {"values": self.classes_.tolist(), "dtype": self.classes_.dtype.str}
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = self.feature_names_in_.tolist()
+        arrays = {f"coefs.{i}": w for i, w in enumerate(self.coefs_)}
+        arrays.update({f"intercepts.{i}": b for i, b in enumerate(self.intercepts_)})
+        io.write_file(path, arrays, {"estimator": type(self).__name__, "params": params, "fitted": fitted})
+
+    @classmethod
+    def load(cls, path):
+        """An estimator saved by `save`, ready to predict."""
+        from . import io
+
+        arrays, metadata = io.read_file(path)
+        if metadata.get("estimator") != cls.__name__:
+            raise io.ModelFileError(f"{path}: holds {metadata.get('estimator') or 'no estimator'}, "
+                                    f"not a {cls.__name__}")
+        params = metadata["params"]
+        if isinstance(params.get("class_weight"), list):
+            params["class_weight"] = dict((k, v) for k, v in params["class_weight"])
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        try:
+            estimator = cls(**params)
+            hidden = estimator._check_parameters()
+            n = len(hidden) + 1
+            coefs = [arrays[f"coefs.{i}"] for i in range(n)]
+            intercepts = [arrays[f"intercepts.{i}"] for i in range(n)]
+        except (TypeError, ValueError, KeyError) as error:
+            raise io.ModelFileError(f"{path}: the saved estimator is not valid: {error}") from None
+        fitted = metadata["fitted"]
+        for name, value in fitted.items():
+            if name == "classes_":
+                value = np.array(value["values"], dtype=np.dtype(value["dtype"]))
+            elif name == "feature_names_in_":
+                value = np.array(value, dtype=object)
+            setattr(estimator, name, value)
+        estimator._network = ENGINES[estimator.engine](coefs, intercepts, ACTIVATIONS[estimator.activation],
+                                                       estimator.dropout, coefs[0].dtype, None)
+        estimator._publish_weights()
+        return estimator
+
     # scikit-learn's L2 penalty on the weights (not the biases): alpha/2 * sum(w²) per sample of the
     # batch. Added to the loss value and the gradients directly: no graph needed for it.
     def _l2_penalty(self, batch_size):
@@ -417,7 +478,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError(f"warm_start can only be used where `y` has the same classes as in the "
                              f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
         self.classes_ = classes
-        self._binarizer = LabelBinarizer().fit(classes)
         self._loss_kind = "logistic" if len(classes) == 2 else "softmax"
         self.out_activation_ = "logistic" if len(classes) == 2 else "softmax"
 
@@ -512,6 +572,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _plain(value):
+    """NumPy scalars and arrays as plain Python values, for JSON."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _seed(random_state):

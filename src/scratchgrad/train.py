@@ -274,7 +274,7 @@ def _dtype_of(model):
 
 def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
         validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
-        verbose=1, seed=None) -> History:
+        verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
     """Train `model` on `(X, y)` with mini-batches; returns the per-epoch History.
 
     `y` holds class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy),
@@ -282,6 +282,12 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     `validation_split` holds out that fraction of the samples, drawn at random with `seed`
     (Keras takes the last rows, which leaves whole classes out of sorted data).
     `verbose`: 0 silent, 1 a progress bar per epoch (only on a terminal), 2 a line per epoch.
+
+    `checkpoint_dir` keeps `checkpoint.safetensors` there (model, optimizer state, random
+    generators, epoch, history), rewritten every `checkpoint_every` epochs; `resume_from`
+    (that file or its folder) continues a run from it, with the same model, optimizer
+    type, data and seed, to the same result as a run never stopped. Callback state (such
+    as EarlyStopping's patience count) is not in the checkpoint.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit expects a scratchgrad Module, got {type(model).__name__}")
@@ -295,6 +301,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if not isinstance(checkpoint_every, (int, np.integer)) or checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}")
     dtype = _dtype_of(model)
     X, y = _prepare(X, y, dtype, loss_name)
     rng = np.random.default_rng(seed)
@@ -318,6 +326,13 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
         extra_loss_args["weight"] = _class_weights(class_weight, y, n_classes)
 
     history, state = History(), FitState()
+    start_epoch = 0
+    if resume_from is not None:
+        from .io import load_checkpoint
+
+        last_epoch, history.history, history.epoch = load_checkpoint(_checkpoint_path(resume_from), model,
+                                                                       optimizer, rng)
+        start_epoch = last_epoch + 1
     callbacks = list(callbacks)
     for callback in callbacks:
         callback.model, callback.optimizer, callback.fit_state = model, optimizer, state
@@ -327,7 +342,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     n_batches = math.ceil(len(X) / batch_size)
     model.train()
     try:
-        for epoch in range(epochs):
+        for epoch in range(start_epoch, epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
             logs = _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics,
@@ -342,12 +357,24 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
                 print(f"epoch {epoch + 1}/{epochs}  {_format_logs(logs)}")
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
+            if checkpoint_dir is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs
+                                               or state.stop_training):
+                from .io import save_checkpoint
+
+                save_checkpoint(_checkpoint_path(checkpoint_dir), model, optimizer, rng, epoch, history)
             if state.stop_training:
                 break
     finally:
         for callback in callbacks:
             callback.on_train_end()
     return history
+
+
+def _checkpoint_path(path):
+    from pathlib import Path
+
+    path = Path(path)
+    return path / "checkpoint.safetensors" if path.suffix != ".safetensors" else path
 
 
 def _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, loss_name,

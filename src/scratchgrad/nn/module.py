@@ -105,7 +105,7 @@ class Module:
             if isinstance(p, Value):
                 p.data = float(arrays[name])
             else:
-                p.data = arrays[name].astype(p.data.dtype, copy=True)
+                p.data[...] = arrays[name]  # in place: views of p.data (an optimizer's) stay valid
 
     # ---- display ----
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from scratchgrad import Value, gradcheck
-from scratchgrad.__main__ import train_toy
+from scratchgrad.cli import train_toy
 from scratchgrad.datasets import make_seed_regression
 from scratchgrad.nn.scalar import MLP, Layer, Neuron
 

@@ -347,14 +347,15 @@ def _flat_layers(model):
     return [model]
 
 
-def export_onnx(model, path, opset=17, scaler=None, output="raw"):
+def export_onnx(model, path, opset=17, scaler=None, output="raw", target_scaler=None):
     """Write `model` as an ONNX graph `input` (N, features) -> `output`, checked by onnx.checker.
 
     Exports Sequential / MLP / Linear models with the activations and Softmax (Dropout is
     left out: it does nothing at inference), and fitted scratchgrad estimators (their
     probabilities, or predictions for a regressor). `scaler` (a fitted StandardScaler, or
-    `{"mean": [...], "scale": [...]}`) puts the standardisation in front. `output="probabilities"`
-    appends a softmax (or a sigmoid for one output).
+    `{"mean": [...], "scale": [...]}`) puts the standardisation in front; `target_scaler` (the
+    same kind) undoes a standardised target at the end. `output="probabilities"` appends a
+    softmax (or a sigmoid for one output).
     """
     onnx, helper, numpy_helper = _onnx()
     if hasattr(model, "steps"):  # a scikit-learn Pipeline: [StandardScaler,] estimator
@@ -415,6 +416,9 @@ def export_onnx(model, path, opset=17, scaler=None, output="raw"):
             continue
         else:
             raise TypeError(f"export_onnx cannot export a {type(layer).__name__} layer")
+    if target_scaler is not None:
+        add("Mul", [current, constant("target_scale", target_scaler["scale"])])
+        add("Add", [current, constant("target_mean", target_scaler["mean"])])
     if output == "probabilities":
         add("Sigmoid" if linears[-1].out_features == 1 else "Softmax", [current],
             **({} if linears[-1].out_features == 1 else {"axis": -1}))

@@ -1,0 +1,570 @@
+"""The `scratchgrad` command: train, evaluate and explain models without writing code.
+
+    scratchgrad demo [digits|iris|spiral|regression|toy]
+    scratchgrad train DATA.csv --target COLUMN [options]
+    scratchgrad predict RUN DATA.csv [--proba] [--out FILE]
+    scratchgrad evaluate RUN DATA.csv
+    scratchgrad graph "tanh(a*b + c)" --values a=2 b=-3 c=10 [--out graph.svg]
+    scratchgrad export RUN --onnx model.onnx
+
+Exit codes: 0 success, 2 a usage error, 1 any other failure (one line; --debug shows the
+traceback). A run folder appears only once training has succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io as text_io
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+DEMOS = ("digits", "iris", "spiral", "regression", "toy")
+MODEL_FILE = "model.safetensors"
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit code 1)."""
+
+
+def say(message):
+    print(message, flush=True)
+
+
+# ---- data preparation kept in the bundle ----
+
+
+class Preprocessing:
+    """Feature standardisation and target encoding, stored as JSON beside the model."""
+
+    def __init__(self, task, feature_names, target, mean, scale, classes=None, y_mean=0.0, y_scale=1.0):
+        self.task, self.feature_names, self.target = task, list(feature_names), target
+        self.mean, self.scale = np.asarray(mean, dtype=float), np.asarray(scale, dtype=float)
+        self.classes = None if classes is None else np.asarray(classes)
+        self.y_mean, self.y_scale = float(y_mean), float(y_scale)
+
+    @classmethod
+    def fit(cls, task, feature_names, target, X, y):
+        from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+        scaler = StandardScaler().fit(X)
+        if task == "classify":
+            classes = LabelEncoder().fit(y).classes_
+            return cls(task, feature_names, target, scaler.mean_, scaler.scale_, classes=classes)
+        y = y.astype(float)
+        return cls(task, feature_names, target, scaler.mean_, scaler.scale_, y_mean=y.mean(),
+                   y_scale=y.std() or 1.0)
+
+    def features(self, X):
+        return (X - self.mean) / self.scale
+
+    def encode(self, y):
+        if self.task == "regress":
+            return (np.asarray(y, dtype=float) - self.y_mean) / self.y_scale
+        y = np.asarray(y)
+        if self.classes.dtype.kind in "iu" and y.dtype.kind not in "iu":
+            raise CommandError(f"the target has labels {sorted(set(y.tolist()))[:5]}, the model knows "
+                               f"integer classes {self.classes.tolist()}")
+        unseen = sorted(set(y.tolist()) - set(self.classes.tolist()))
+        if unseen:
+            raise CommandError(f"label(s) {unseen} were not seen in training; the model knows "
+                               f"{self.classes.tolist()}")
+        return np.searchsorted(self.classes, y)
+
+    def decode(self, outputs):
+        if self.task == "regress":
+            return outputs.ravel() * self.y_scale + self.y_mean
+        return self.classes[outputs.argmax(axis=1)]
+
+    def to_json(self):
+        return {"task": self.task, "feature_names": self.feature_names, "target": self.target,
+                "scaler": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
+                "classes": None if self.classes is None else self.classes.tolist(),
+                "y_mean": self.y_mean, "y_scale": self.y_scale}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["task"], data["feature_names"], data["target"], data["scaler"]["mean"],
+                   data["scaler"]["scale"], data["classes"], data["y_mean"], data["y_scale"])
+
+
+# ---- training a run ----
+
+
+def train_run(X, y, feature_names, target, task, hidden, activation, epochs, batch_size, lr, optimizer_name,
+              validation_split, early_stopping, seed, verbose=1, X_test=None, y_test=None):
+    """Fit an MLP; returns (model, preprocessing, history, report, (y_true, y_pred) it was scored on).
+
+    A `validation_split` fraction is held out (stratified for classification) for the
+    validation curves and early stopping; the report scores the test data if given, else
+    that validation data, else the training data.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from . import nn, optim
+    from .train import EarlyStopping, fit
+
+    X_val = y_val = None
+    if validation_split:
+        stratify = y if task == "classify" and min(np.unique(y, return_counts=True)[1]) > 1 else None
+        X, X_val, y, y_val = train_test_split(X, y, test_size=validation_split, random_state=seed,
+                                              stratify=stratify)
+    prep = Preprocessing.fit(task, feature_names, target, X, y)
+    n_out = len(prep.classes) if task == "classify" else 1
+    if task == "classify" and n_out < 2:
+        raise CommandError(f"the target {target!r} has a single class; classification needs two or more")
+    model = nn.MLP(X.shape[1], hidden, n_out, activation=activation, seed=seed)
+    optimizer = optim.Adam(model.parameters(), lr=lr) if optimizer_name == "adam" else \
+        optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    callbacks = [EarlyStopping(patience=10, restore_best_weights=True)] if early_stopping else []
+    validation = None if X_val is None else (prep.features(X_val), prep.encode(y_val))
+    history = fit(model, prep.features(X), prep.encode(y), loss="cross_entropy" if task == "classify" else "mse",
+                  optimizer=optimizer, epochs=epochs, batch_size=batch_size, validation_data=validation,
+                  callbacks=callbacks, verbose=verbose, seed=seed)
+    if X_test is not None:
+        X_eval, y_eval, where = X_test, y_test, f"{len(X_test)} held-out test samples"
+    elif X_val is not None:
+        X_eval, y_eval, where = X_val, y_val, f"{len(X_val)} validation samples"
+    else:
+        X_eval, y_eval, where = X, y, "the training data"
+    predictions = predict_with(model, prep, X_eval)
+    report = evaluation_report(prep, y_eval, predictions)
+    report["evaluated_on"] = where
+    return model, prep, history, report, (y_eval, predictions)
+
+
+def predict_with(model, prep, X, proba=False):
+    from . import Tensor, no_grad
+    from . import functional as F
+
+    model.eval()
+    with no_grad():
+        outputs = model(Tensor(prep.features(X))).data
+    if proba:
+        return F.softmax(Tensor(outputs, dtype=np.float64)).data
+    return prep.decode(outputs)
+
+
+def evaluation_report(prep, y_true, y_pred):
+    from . import metrics
+
+    if prep.task == "classify":
+        return {"accuracy": metrics.accuracy(y_true, y_pred), **metrics.classification_report(y_true, y_pred)}
+    return metrics.regression_report(np.asarray(y_true, dtype=float), y_pred)
+
+
+def print_report(report):
+    if "class" in report:
+        say(f"{'class':>14} {'precision':>9} {'recall':>7} {'f1':>7} {'samples':>8}")
+        for label, row in list(report["class"].items()) + [("overall", report["overall"])]:
+            say(f"{label[:14]:>14} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:7.3f} "
+                f"{row['num_samples']:8.0f}")
+        say(f"accuracy {report['accuracy']:.4f}" + (f" on {report['evaluated_on']}" if "evaluated_on" in report
+                                                      else ""))
+    else:
+        say("  ".join(f"{key} {value:.4f}" for key, value in report.items() if isinstance(value, float)
+                      and key != "num_samples") + f"  ({int(report['num_samples'])} samples)")
+
+
+def write_run(folder, model, prep, history, report, evaluation, command, plots_2d=None):
+    """Write a run folder completely in a temporary place, then move it into place."""
+    from . import io
+
+    folder = Path(folder)
+    if folder.exists():
+        raise CommandError(f"{folder} already exists; choose another --out")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        io.save(model, partial / MODEL_FILE, metadata={"preprocessing": prep.to_json()})
+        (partial / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_history_csv(partial / "history.csv", history)
+        (partial / "command.txt").write_text(command + "\n")
+        notes = write_plots(partial, model, prep, history, evaluation, plots_2d)
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return folder, notes
+
+
+def write_history_csv(path, history):
+    columns = list(history.history)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", *columns])
+        for i, epoch in enumerate(history.epoch):
+            writer.writerow([epoch + 1, *(f"{history.history[c][i]:.6g}" for c in columns)])
+
+
+def write_plots(folder, model, prep, history, evaluation, plots_2d):
+    try:
+        from .viz import plots
+        plots._figure((1, 1))
+    except ImportError:
+        return "plots skipped: pip install 'scratchgrad[viz]' for them"
+    plots.plot_history(history, path=folder / "training_curves.png")
+    y_true, y_pred = evaluation
+    if plots_2d is not None:
+        X2, y2 = plots_2d
+
+        class Scaled:  # the boundary in the data's own units
+            def predict(self, X):
+                return predict_with(model, prep, X)
+
+        plots.plot_decision_boundary(Scaled(), X2, y2, path=folder / "decision_boundary.png")
+    elif prep.task == "classify":
+        plots.plot_confusion_matrix(y_true, y_pred, labels=prep.classes, path=folder / "confusion_matrix.png")
+    else:
+        plots.plot_regression(np.asarray(y_true, dtype=float), y_pred, path=folder / "predicted_vs_true.png")
+    return None
+
+
+def run_name(prefix, out):
+    if out:
+        return Path(out)
+    return Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def load_run(run):
+    from . import io
+
+    path = Path(run)
+    model_path = path / MODEL_FILE if path.is_dir() else path
+    if not model_path.exists():
+        raise CommandError(f"{run}: no run folder or model file there (expected {model_path})")
+    model, extra = io.load_bundle(model_path)
+    if "preprocessing" not in extra:
+        raise CommandError(f"{model_path}: a model without the preprocessing a run keeps; was it made by "
+                           f"`scratchgrad train`?")
+    return model, Preprocessing.from_json(extra["preprocessing"])
+
+
+def read_features(path, prep, need_target):
+    """X (and y) from a CSV, its columns checked against those the model was trained on."""
+    from .datasets import CSVError, load_csv
+
+    if not Path(path).is_file():
+        raise CommandError(f"{path}: no such file")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = [name.strip() for name in next(csv.reader(handle), [])]
+    columns = [c for c in header if c != prep.target]
+    missing = [c for c in prep.feature_names if c not in columns]
+    extra = [c for c in columns if c not in prep.feature_names]
+    if missing or extra:
+        raise CommandError(f"{path}: the columns differ from training: missing {missing or 'none'}, "
+                           f"extra {extra or 'none'} (the model expects {prep.feature_names})")
+    if need_target and prep.target not in header:
+        raise CommandError(f"{path}: no target column {prep.target!r} to evaluate against")
+    try:
+        X, y = load_csv(path, target=prep.target if prep.target in header else None, features=prep.feature_names)
+    except CSVError as error:
+        raise CommandError(str(error)) from None
+    if y is not None:
+        prep.encode(y)  # an unseen label is an error now, not a wrong answer later
+    return X, y
+
+
+# ---- the commands ----
+
+
+def demo_data(name, quick, seed):
+    from . import datasets
+
+    if name == "digits":
+        X, y = datasets.load_digits()
+        names = [f"pixel_{i}" for i in range(64)]
+        return X, y, names, "digit", "classify", dict(hidden=[128], epochs=5 if quick else 20, lr=1e-3)
+    if name == "iris":
+        X, y = datasets.load_iris()
+        y = np.array(["setosa", "versicolor", "virginica"])[y]
+        names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+        return X, y, names, "species", "classify", dict(hidden=[16], epochs=20 if quick else 100, lr=1e-2)
+    if name == "spiral":
+        X, y = datasets.make_spiral(500, 3, random_state=seed)
+        y = np.array(["c1", "c2", "c3"])[y]
+        return X, y, ["x1", "x2"], "arm", "classify", dict(hidden=[100], epochs=10 if quick else 60, lr=1e-2)
+    X, y = datasets.make_seed_regression(1000, random_state=seed)
+    return X, y, ["x", "y", "z"], "target", "regress", dict(hidden=[32, 32], epochs=10 if quick else 60, lr=3e-3)
+
+
+def command_demo(args):
+    if args.dataset == "toy":
+        return demo_toy(args)
+    from sklearn.model_selection import train_test_split
+
+    say(f"reading the {args.dataset} data")
+    X, y, names, target, task, settings = demo_data(args.dataset, args.quick, args.seed)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, random_state=args.seed, stratify=y if task == "classify" else None)
+    say(f"training an MLP {X.shape[1]}-{'-'.join(map(str, settings['hidden']))}-"
+        f"{len(set(y)) if task == 'classify' else 1} on {len(X_train)} samples for {settings['epochs']} epochs")
+    model, prep, history, report, evaluation = train_run(
+        X_train, y_train, names, target, task, settings["hidden"], "relu", settings["epochs"], 32, settings["lr"],
+        "adam", 0.1, False, args.seed, verbose=args.verbose, X_test=X_test, y_test=y_test)
+    print_report(report)
+    folder = run_name(args.dataset, args.out)
+    say(f"writing {folder}")
+    plots_2d = (X_test, y_test) if X.shape[1] == 2 else None
+    command = "scratchgrad demo " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["demo"] \
+        else f"scratchgrad demo {args.dataset} --seed {args.seed}"
+    folder, notes = write_run(folder, model, prep, history, report, evaluation, command, plots_2d)
+    if notes:
+        say(notes)
+    say(f"done: {folder} holds the model, metrics.json, history.csv and plots")
+    return 0
+
+
+def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
+    """Seed 002: MLP(3, [4, 4, 1]) with tanh everywhere, squared error, gradient descent."""
+    from .datasets import toy_data
+    from .nn.scalar import MLP
+
+    X, y = (a.tolist() for a in toy_data())
+    model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=seed)
+    losses = []
+    for step in range(steps):
+        loss = sum((model(x) - t) ** 2 for x, t in zip(X, y))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        losses.append(loss.data)
+        if log and (step < 5 or step % 10 == 9):
+            log(f"step {step + 1:3d}  loss {loss.data:.6f}")
+    return model, losses
+
+
+def demo_toy(args):
+    from .datasets import toy_data
+
+    say("training micrograd's MLP(3, [4, 4, 1]) on its four points (seed 002), on the scalar engine")
+    model, losses = train_toy(steps=20 if args.quick else 100, seed=args.seed)
+    X, y = toy_data()
+    say("targets:     " + " ".join(f"{t:+.3f}" for t in y))
+    say("predictions: " + " ".join(f"{model(x).data:+.3f}" for x in X.tolist()))
+    say(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} in {len(losses)} steps")
+    return 0
+
+
+def command_train(args):
+    from .datasets import CSVError, load_csv
+
+    say(f"reading {args.data}")
+    try:
+        X, y, names = load_csv(args.data, target=args.target, task=args.task, return_feature_names=True)
+    except CSVError as error:
+        raise CommandError(str(error)) from None
+    task = args.task or ("classify" if y.dtype.kind in "iuUSO" and len(set(y.tolist())) <= max(20, len(y) // 20)
+                         else "regress")
+    if args.early_stopping and not args.validation_split:
+        raise CommandError("--early-stopping needs a --validation-split above 0")
+    say(f"training an MLP {X.shape[1]}-{'-'.join(map(str, args.hidden))}-... to {task} {args.target!r} "
+        f"on {len(X)} rows")
+    model, prep, history, report, evaluation = train_run(
+        X, y, names, args.target, task, args.hidden, args.activation, args.epochs, args.batch_size, args.lr,
+        args.optimizer, args.validation_split, args.early_stopping, args.seed, verbose=args.verbose)
+    print_report(report)
+    folder = run_name("train", args.out)
+    say(f"writing {folder}")
+    command = "scratchgrad " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    folder, notes = write_run(folder, model, prep, history, report, evaluation, command)
+    if notes:
+        say(notes)
+    say(f"done: predict with `scratchgrad predict {folder} DATA.csv`")
+    return 0
+
+
+def command_predict(args):
+    model, prep = load_run(args.run)
+    X, _ = read_features(args.data, prep, need_target=False)
+    if args.proba and prep.task != "classify":
+        raise CommandError("--proba needs a classification run")
+    predictions = predict_with(model, prep, X)
+    header = [f"predicted_{prep.target}"]
+    rows = [[p] for p in predictions.tolist()]
+    if args.proba:
+        probabilities = predict_with(model, prep, X, proba=True)
+        header += [f"p_{label}" for label in prep.classes.tolist()]
+        rows = [row + [f"{p:.6f}" for p in probs] for row, probs in zip(rows, probabilities)]
+    buffer = text_io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    if args.out:
+        from .io import _atomic_write
+
+        _atomic_write(Path(args.out), buffer.getvalue().encode())
+        say(f"wrote {len(rows)} predictions to {args.out}")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def command_evaluate(args):
+    model, prep = load_run(args.run)
+    X, y = read_features(args.data, prep, need_target=True)
+    report = evaluation_report(prep, y, predict_with(model, prep, X))
+    print_report(report)
+    return 0
+
+
+def command_graph(args):
+    from .expression import build, parse_values
+    from .viz import graph as drawing
+
+    root, leaves = build(args.expression, parse_values(args.values))
+    root.backward()
+    say(f"{root.label} = {root.data:.6g}")
+    for name, leaf in leaves.items():
+        say(f"  d/d{name} = {leaf.grad:.6g}")
+    try:
+        path = drawing.save_graph(root, args.out)
+    except RuntimeError as error:
+        raise CommandError(f"{error}") from None
+    say(f"wrote {path}")
+    return 0
+
+
+def command_export(args):
+    from . import io
+
+    model, prep = load_run(args.run)
+    classify = prep.task == "classify"
+    path = io.export_onnx(model, args.onnx, opset=args.opset, scaler={"mean": prep.mean, "scale": prep.scale},
+                          output="probabilities" if classify else "raw",
+                          target_scaler=None if classify else {"mean": [prep.y_mean], "scale": [prep.y_scale]})
+    outputs = f"probabilities of {prep.classes.tolist()}" if classify else f"predicted {prep.target}"
+    say(f"wrote {path}: input 'input' (raw {', '.join(prep.feature_names)}), output 'output' ({outputs})")
+    return 0
+
+
+# ---- argument parsing ----
+
+EXAMPLES = {
+    "demo": "examples:\n  scratchgrad demo\n  scratchgrad demo spiral --out runs/spiral\n  scratchgrad demo toy",
+    "train": "examples:\n  scratchgrad train iris.csv --target species\n"
+             "  scratchgrad train houses.csv --target price --task regress --hidden 64 32 --epochs 100",
+    "predict": "examples:\n  scratchgrad predict runs/train-20261122-101500 new.csv\n"
+               "  scratchgrad predict runs/iris new.csv --proba --out predictions.csv",
+    "evaluate": "example:\n  scratchgrad evaluate runs/iris test.csv",
+    "graph": "examples:\n  scratchgrad graph \"tanh(a*b + c)\" --values a=2 b=-3 c=10\n"
+             "  scratchgrad graph \"sigmoid(w*x + b)**2\" --values w=0.5 x=3 b=-1 --out neuron.png",
+    "export": "example:\n  scratchgrad export runs/iris --onnx iris.onnx",
+}
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def fraction(text):
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def make_parser():
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="scratchgrad", formatter_class=formatter,
+                                     description="Neural networks from scratch: train, evaluate and explain.",
+                                     epilog="examples:\n  scratchgrad demo\n  scratchgrad train data.csv --target "
+                                            "label\n  scratchgrad graph \"tanh(a*b + c)\" --values a=2 b=-3 c=10")
+    parser.add_argument("--version", action="version", version=f"scratchgrad {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                                  formatter_class=formatter)
+        sub.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+        return sub
+
+    demo = command("demo", "train a model on a built-in dataset and write a run folder")
+    demo.add_argument("dataset", nargs="?", default="digits", choices=DEMOS)
+    demo.add_argument("--out", help="run folder (default: runs/<dataset>-<time>)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--quick", action="store_true", help="few epochs, for a smoke test")
+    demo.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 lines")
+
+    train = command("train", "train an MLP on a CSV file and save everything predict needs")
+    train.add_argument("data", help="CSV file with a header row")
+    train.add_argument("--target", required=True, help="the column to predict")
+    train.add_argument("--task", choices=("classify", "regress"), help="default: guessed from the target")
+    train.add_argument("--hidden", type=positive_int, nargs="+", default=[64], help="hidden layer sizes")
+    train.add_argument("--activation", default="relu", choices=("relu", "tanh", "sigmoid", "leaky_relu"))
+    train.add_argument("--epochs", type=positive_int, default=50)
+    train.add_argument("--batch-size", type=positive_int, default=32)
+    train.add_argument("--lr", type=positive_float, default=1e-3)
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument("--validation-split", type=fraction, default=0.1)
+    train.add_argument("--early-stopping", action="store_true", help="stop when validation loss stalls")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", help="run folder (default: runs/train-<time>)")
+    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+
+    predict = command("predict", "predict with a trained run")
+    predict.add_argument("run", help="run folder (or its model.safetensors)")
+    predict.add_argument("data", help="CSV with the training features (the target column may be present)")
+    predict.add_argument("--proba", action="store_true", help="add class probabilities")
+    predict.add_argument("--out", help="CSV file to write (default: standard output)")
+
+    evaluate = command("evaluate", "score a trained run on a labelled CSV")
+    evaluate.add_argument("run")
+    evaluate.add_argument("data")
+
+    graph = command("graph", "draw the computation graph of a formula, with gradients")
+    graph.add_argument("expression", help="numbers, names, + - * / **, tanh exp log relu sigmoid leaky_relu")
+    graph.add_argument("--values", nargs="*", default=[], metavar="NAME=NUMBER")
+    graph.add_argument("--out", default="graph.svg", help="image to write (.svg, .png or .pdf)")
+
+    export = command("export", "export a trained run as ONNX")
+    export.add_argument("run")
+    export.add_argument("--onnx", required=True, help="file to write")
+    export.add_argument("--opset", type=int, default=17)
+    return parser
+
+
+COMMANDS = {"demo": command_demo, "train": command_train, "predict": command_predict,
+            "evaluate": command_evaluate, "graph": command_graph, "export": command_export}
+
+
+def main(argv=None):
+    parser = make_parser()
+    args = parser.parse_args(argv)  # usage errors exit with code 2, as argparse does
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("scratchgrad: interrupted", file=sys.stderr)
+        return 1
+    except Exception as error:  # one line for the user; the traceback on request
+        if args.debug or os.environ.get("SCRATCHGRAD_DEBUG"):
+            raise
+        print(f"scratchgrad {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

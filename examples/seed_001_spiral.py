@@ -52,7 +52,7 @@ def main(quick=False, out="spiral-output"):
         print(f"{name:18} {results[name]:8.3f} {metrics.accuracy(y_test, predict(model, X_test)):14.3f}"
               f"   {seed_f1.get(name, '')}")
         plot_decision_boundary(model, X_test, y_test, title=f"{name}: test",
-                               path=out / f"boundary_{name.split(',')[0].replace(' ', '_')}.png")
+                               path=out / f"boundary_{name.replace(',', '').replace(' ', '_')}.png")
 
     # Overfitting, as the seed showed it: 150 points with random labels, 2*N*C + D = 302 hidden
     # units, Adam at 0.1 for 500 full-batch epochs. Nothing there to learn, yet training

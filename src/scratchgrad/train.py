@@ -406,7 +406,7 @@ def _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, 
             seen += len(Xb)
             if bar is not None:
                 bar.update()
-                bar.set_postfix(loss=f"{totals['loss'] / seen:.4f}", refresh=False)
+                bar.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()}, refresh=False)
             for callback in callbacks:
                 callback.on_batch_end(index, {"loss": value})
     finally:

@@ -4,10 +4,11 @@
 
 Both libraries train the same network (ReLU hidden layers, linear outputs, the same
 starting weights) on the 120 standardised Iris training samples, with the mean over
-samples of the squared error against one-hot targets. Runs alternate between the two in
-one process, with the garbage collector at its defaults; each timed step ends with
-`gc.collect()`, so it pays for freeing its own graph and not the other library's.
-Prints medians and ratios.
+samples of the squared error against one-hot targets. The libraries take turns in one
+process, with the garbage collector at its defaults: each turn is a block of 3 steps in
+a row, timed whole, after an untimed `gc.collect()`, so that each library pays for its
+own garbage (micrograd's reference cycles included) and not for the other's. Prints
+medians of the per-step time and the ratios.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import scratchgrad
 from scratchgrad.nn.scalar import MLP
 
 SIZES = (4, [16, 16, 3])
+STEPS_PER_BLOCK = 3
 LEARNING_RATE = 0.05
 
 
@@ -124,16 +126,17 @@ def main(argv=None):
     times = {name: [] for name in models}
     for _ in range(args.repeats):
         for name, model in models.items():
+            gc.collect()  # untimed: start from a heap with no garbage of the other library's
             start = time.perf_counter()
-            step(model, X, Y)  # the graph is dropped on return ...
-            gc.collect()  # ... and the step's cost includes freeing it, cycles and all
-            times[name].append(time.perf_counter() - start)
+            for _ in range(STEPS_PER_BLOCK):  # steps in a row, each paying for the garbage before it
+                step(model, X, Y)
+            times[name].append((time.perf_counter() - start) / STEPS_PER_BLOCK)
 
     memory = {name: bytes_per_node(model, X, Y) for name, model in models.items()}
     medians = {name: statistics.median(t) for name, t in times.items()}
 
     print(f"scratchgrad {scratchgrad.__version__} vs micrograd 0.1.0: one SGD step of "
-          f"MLP(4, [16, 16, 3]) on {len(X)} Iris samples, median of {args.repeats}")
+          f"MLP(4, [16, 16, 3]) on {len(X)} Iris samples, median of {args.repeats} blocks of {STEPS_PER_BLOCK}")
     print(f"{'':12} {'s/step':>9} {'nodes/step':>11} {'bytes/node':>11} {'MB/step':>8}")
     for name in times:
         per_node, nodes, held = memory[name]

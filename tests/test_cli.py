@@ -49,8 +49,12 @@ def test_demo_quick_writes_a_complete_run_folder(tmp_path):
                                                   "command.txt", "training_curves.png", "decision_boundary.png"}
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["accuracy"] > 0.8 and set(metrics["class"]) == {"c1", "c2", "c3"}
-    assert (folder / "command.txt").read_text().startswith("scratchgrad demo spiral")
     assert len((folder / "history.csv").read_text().splitlines()) == 11
+    command = (folder / "command.txt").read_text().split()
+    assert command[:3] == ["scratchgrad", "demo", "spiral"]
+    again = scratchgrad(*command[1:], "--out", "again", "--verbose", "0", cwd=tmp_path)  # it reproduces the run
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "again" / "metrics.json").read_text()) == metrics
 
 
 @pytest.mark.parametrize("dataset, plot", [("digits", "confusion_matrix.png"),

@@ -317,8 +317,7 @@ def command_demo(args):
     folder = run_name(args.dataset, args.out)
     say(f"writing {folder}")
     plots_2d = (X_test, y_test) if X.shape[1] == 2 else None
-    command = "scratchgrad demo " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["demo"] \
-        else f"scratchgrad demo {args.dataset} --seed {args.seed}"
+    command = f"scratchgrad demo {args.dataset} --seed {args.seed}" + (" --quick" if args.quick else "")
     folder, notes = write_run(folder, model, prep, history, report, evaluation, command, plots_2d)
     if notes:
         say(notes)
@@ -378,7 +377,11 @@ def command_train(args):
     print_report(report)
     folder = run_name("train", args.out)
     say(f"writing {folder}")
-    command = "scratchgrad " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = " ".join(["scratchgrad train", shlex.quote(str(args.data)), "--target", shlex.quote(args.target),
+                        "--task", task, "--hidden", *map(str, args.hidden), "--activation", args.activation,
+                        "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+                        "--optimizer", args.optimizer, "--validation-split", str(args.validation_split),
+                        "--seed", str(args.seed)] + (["--early-stopping"] if args.early_stopping else []))
     folder, notes = write_run(folder, model, prep, history, report, evaluation, command)
     if notes:
         say(notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -339,15 +340,14 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     for callback in callbacks:
         callback.on_train_begin()
 
-    n_batches = math.ceil(len(X) / batch_size)
+    run = _Run(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, loss_name, batch_size, shuffle, rng,
+               callbacks, epochs, verbose)
     model.train()
     try:
         for epoch in range(start_epoch, epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
-            logs = _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics,
-                                    loss_name, batch_size, shuffle, rng, callbacks, epoch, epochs,
-                                    n_batches, verbose)
+            logs = _train_one_epoch(run, epoch)
             if validation_data is not None:
                 val = evaluate(model, *validation_data, loss=loss, metrics=metrics,
                                class_weights=extra_loss_args.get("weight"))
@@ -377,17 +377,37 @@ def _checkpoint_path(path):
     return path / "checkpoint.safetensors" if path.suffix != ".safetensors" else path
 
 
-def _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, loss_name,
-                     batch_size, shuffle, rng, callbacks, epoch, epochs, n_batches, verbose):
-    bar = _progress_bar(n_batches, epoch, epochs, verbose)
+@dataclass
+class _Run:
+    """What every epoch of one `fit` call shares."""
+
+    model: Module
+    X: np.ndarray
+    y: np.ndarray
+    loss_fn: object
+    loss_args: dict
+    optimizer: object
+    metrics: tuple
+    loss_name: str
+    batch_size: int
+    shuffle: bool
+    rng: np.random.Generator
+    callbacks: list
+    epochs: int
+    verbose: int
+
+
+def _train_one_epoch(run, epoch):
+    model, optimizer, callbacks = run.model, run.optimizer, run.callbacks
+    bar = _progress_bar(math.ceil(len(run.X) / run.batch_size), epoch, run.epochs, run.verbose)
     snapshot = None
-    totals, seen = {"loss": 0.0, **{m: 0.0 for m in metrics}}, 0
+    totals, seen = {"loss": 0.0, **{m: 0.0 for m in run.metrics}}, 0
     try:
-        for index, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng)):
+        for index, (Xb, yb) in enumerate(batches(run.X, run.y, run.batch_size, run.shuffle, run.rng)):
             for callback in callbacks:
                 callback.on_batch_begin(index)
             out = model(Tensor(Xb, dtype=Xb.dtype))
-            batch_loss = loss_fn(out, yb, **extra_loss_args)
+            batch_loss = run.loss_fn(out, yb, **run.loss_args)
             value = float(batch_loss.data)
             if not math.isfinite(value):
                 _keep_finite_weights(model, snapshot)
@@ -401,7 +421,7 @@ def _train_one_epoch(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, 
                 snapshot = model.state_dict()
             optimizer.step()
             totals["loss"] += value * len(Xb)
-            for m, s in _metric_sums(metrics, out.data, yb, loss_name).items():
+            for m, s in _metric_sums(run.metrics, out.data, yb, run.loss_name).items():
                 totals[m] += s
             seen += len(Xb)
             if bar is not None:

@@ -18,7 +18,7 @@ import torch
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from scratchgrad import Tensor, fit, io, nn, no_grad, optim
+from scratchgrad import Tensor, export, fit, io, nn, no_grad, optim
 from scratchgrad.estimators import MLPClassifier, MLPRegressor
 from scratchgrad.io import ModelFileError
 
@@ -269,7 +269,7 @@ def run_onnx(path, inputs):
 def test_onnx_export_matches_for_every_layer(tmp_path, dtype):
     model = nn.Sequential(*ALL_LAYERS) if dtype == np.float32 else \
         nn.MLP(4, [8, 8], 3, activation="leaky_relu", dropout=0.5, dtype=dtype)
-    io.export_onnx(model, tmp_path / "m.onnx")
+    export.export_onnx(model, tmp_path / "m.onnx")
     inputs = np.random.default_rng(1).normal(size=(64, 4)).astype(dtype)
     np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", inputs), outputs(model, inputs), atol=1e-5)
 
@@ -279,32 +279,32 @@ def test_onnx_export_of_estimators_and_their_scaler(tmp_path):
     data = rng.normal(5, 3, size=(100, 4))
     labels = np.array(["a", "b", "c"])[(data[:, 0] > 5).astype(int) + (data[:, 1] > 5)]
     pipeline = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), max_iter=20)).fit(data, labels)
-    io.export_onnx(pipeline, tmp_path / "p.onnx")
+    export.export_onnx(pipeline, tmp_path / "p.onnx")
     got = run_onnx(tmp_path / "p.onnx", data.astype(np.float32))
     np.testing.assert_allclose(got, pipeline.predict_proba(data), atol=1e-5)
     binary = MLPClassifier(hidden_layer_sizes=(8,), max_iter=20).fit(data, data[:, 0] > 5)
-    io.export_onnx(binary, tmp_path / "b.onnx")
+    export.export_onnx(binary, tmp_path / "b.onnx")
     np.testing.assert_allclose(run_onnx(tmp_path / "b.onnx", data.astype(np.float32))[:, 0],
                                binary.predict_proba(data)[:, 1], atol=1e-5)
     regressor = MLPRegressor(hidden_layer_sizes=(8,), max_iter=20, dtype="float64").fit(data, data[:, :2])
-    io.export_onnx(regressor, tmp_path / "r.onnx")
+    export.export_onnx(regressor, tmp_path / "r.onnx")
     np.testing.assert_allclose(run_onnx(tmp_path / "r.onnx", data), regressor.predict(data), atol=1e-5)
     with pytest.raises(ValueError, match="opset must be >= 13"):
-        io.export_onnx(regressor, tmp_path / "old.onnx", opset=11)
+        export.export_onnx(regressor, tmp_path / "old.onnx", opset=11)
 
 
 def test_to_torch_and_from_torch_agree_in_float64():
     model = nn.MLP(4, [8, 6], 3, activation="tanh", output_activation="softmax", dtype=np.float64)
-    torch_model = io.to_torch(model)
+    torch_model = export.to_torch(model)
     with torch.no_grad():
         np.testing.assert_allclose(torch_model(torch.from_numpy(X)).numpy(), outputs(model), atol=1e-6)
     torch_model = torch.nn.Sequential(torch.nn.Linear(4, 7), torch.nn.LeakyReLU(0.1), torch.nn.Dropout(0.2),
                                       torch.nn.Linear(7, 2), torch.nn.Sigmoid()).double().eval()
-    ours = io.from_torch(torch_model)
+    ours = export.from_torch(torch_model)
     with torch.no_grad():
         np.testing.assert_allclose(outputs(ours), torch_model(torch.from_numpy(X)).numpy(), atol=1e-6)
     with pytest.raises(TypeError, match="cannot convert a Conv1d"):
-        io.from_torch(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)))
+        export.from_torch(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)))
 
 
 def test_trained_model_round_trip(tmp_path):

@@ -15,7 +15,7 @@ from .value import Value  # noqa: E402
 
 # Modules that need optional libraries (or are simply not needed by every user) load on
 # first use: `scratchgrad.viz` imports nothing until one of its functions is called.
-_LAZY = ("datasets", "metrics", "viz", "io", "estimators", "train")
+_LAZY = ("datasets", "metrics", "viz", "io", "export", "estimators", "train")
 
 
 def __getattr__(name):

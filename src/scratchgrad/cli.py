@@ -16,24 +16,17 @@ from __future__ import annotations
 import argparse
 import csv
 import io as text_io
-import json
 import os
 import shlex
-import shutil
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .runs import RunError, evaluation_report, load_run, predict_with, read_features, run_name, train_run, write_run
 
 DEMOS = ("digits", "iris", "spiral", "regression", "toy")
-MODEL_FILE = "model.safetensors"
-
-
-class CommandError(Exception):
-    """A failure to report in one line (exit code 1)."""
 
 
 def say(message):
@@ -43,123 +36,7 @@ def say(message):
 # ---- data preparation kept in the bundle ----
 
 
-class Preprocessing:
-    """Feature standardisation and target encoding, stored as JSON beside the model."""
-
-    def __init__(self, task, feature_names, target, mean, scale, classes=None, y_mean=0.0, y_scale=1.0):
-        self.task, self.feature_names, self.target = task, list(feature_names), target
-        self.mean, self.scale = np.asarray(mean, dtype=float), np.asarray(scale, dtype=float)
-        self.classes = None if classes is None else np.asarray(classes)
-        self.y_mean, self.y_scale = float(y_mean), float(y_scale)
-
-    @classmethod
-    def fit(cls, task, feature_names, target, X, y):
-        from sklearn.preprocessing import LabelEncoder, StandardScaler
-
-        scaler = StandardScaler().fit(X)
-        if task == "classify":
-            classes = LabelEncoder().fit(y).classes_
-            return cls(task, feature_names, target, scaler.mean_, scaler.scale_, classes=classes)
-        y = y.astype(float)
-        return cls(task, feature_names, target, scaler.mean_, scaler.scale_, y_mean=y.mean(),
-                   y_scale=y.std() or 1.0)
-
-    def features(self, X):
-        return (X - self.mean) / self.scale
-
-    def encode(self, y):
-        if self.task == "regress":
-            return (np.asarray(y, dtype=float) - self.y_mean) / self.y_scale
-        y = np.asarray(y)
-        if self.classes.dtype.kind in "iu" and y.dtype.kind not in "iu":
-            raise CommandError(f"the target has labels {sorted(set(y.tolist()))[:5]}, the model knows "
-                               f"integer classes {self.classes.tolist()}")
-        unseen = sorted(set(y.tolist()) - set(self.classes.tolist()))
-        if unseen:
-            raise CommandError(f"label(s) {unseen} were not seen in training; the model knows "
-                               f"{self.classes.tolist()}")
-        return np.searchsorted(self.classes, y)
-
-    def decode(self, outputs):
-        if self.task == "regress":
-            return outputs.ravel() * self.y_scale + self.y_mean
-        return self.classes[outputs.argmax(axis=1)]
-
-    def to_json(self):
-        return {"task": self.task, "feature_names": self.feature_names, "target": self.target,
-                "scaler": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
-                "classes": None if self.classes is None else self.classes.tolist(),
-                "y_mean": self.y_mean, "y_scale": self.y_scale}
-
-    @classmethod
-    def from_json(cls, data):
-        return cls(data["task"], data["feature_names"], data["target"], data["scaler"]["mean"],
-                   data["scaler"]["scale"], data["classes"], data["y_mean"], data["y_scale"])
-
-
 # ---- training a run ----
-
-
-def train_run(X, y, feature_names, target, task, hidden, activation, epochs, batch_size, lr, optimizer_name,
-              validation_split, early_stopping, seed, verbose=1, X_test=None, y_test=None):
-    """Fit an MLP; returns (model, preprocessing, history, report, (y_true, y_pred) it was scored on).
-
-    A `validation_split` fraction is held out (stratified for classification) for the
-    validation curves and early stopping; the report scores the test data if given, else
-    that validation data, else the training data.
-    """
-    from sklearn.model_selection import train_test_split
-
-    from . import nn, optim
-    from .train import EarlyStopping, fit
-
-    X_val = y_val = None
-    if validation_split:
-        stratify = y if task == "classify" and min(np.unique(y, return_counts=True)[1]) > 1 else None
-        X, X_val, y, y_val = train_test_split(X, y, test_size=validation_split, random_state=seed,
-                                              stratify=stratify)
-    prep = Preprocessing.fit(task, feature_names, target, X, y)
-    n_out = len(prep.classes) if task == "classify" else 1
-    if task == "classify" and n_out < 2:
-        raise CommandError(f"the target {target!r} has a single class; classification needs two or more")
-    model = nn.MLP(X.shape[1], hidden, n_out, activation=activation, seed=seed)
-    optimizer = optim.Adam(model.parameters(), lr=lr) if optimizer_name == "adam" else \
-        optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    callbacks = [EarlyStopping(patience=10, restore_best_weights=True)] if early_stopping else []
-    validation = None if X_val is None else (prep.features(X_val), prep.encode(y_val))
-    history = fit(model, prep.features(X), prep.encode(y), loss="cross_entropy" if task == "classify" else "mse",
-                  optimizer=optimizer, epochs=epochs, batch_size=batch_size, validation_data=validation,
-                  callbacks=callbacks, verbose=verbose, seed=seed)
-    if X_test is not None:
-        X_eval, y_eval, where = X_test, y_test, f"{len(X_test)} held-out test samples"
-    elif X_val is not None:
-        X_eval, y_eval, where = X_val, y_val, f"{len(X_val)} validation samples"
-    else:
-        X_eval, y_eval, where = X, y, "the training data"
-    predictions = predict_with(model, prep, X_eval)
-    report = evaluation_report(prep, y_eval, predictions)
-    report["evaluated_on"] = where
-    return model, prep, history, report, (y_eval, predictions)
-
-
-def predict_with(model, prep, X, proba=False):
-    from . import Tensor, no_grad
-    from . import functional as F
-
-    model.eval()
-    with no_grad():
-        outputs = model(Tensor(prep.features(X))).data
-    if proba:
-        return F.softmax(Tensor(outputs, dtype=np.float64)).data
-    return prep.decode(outputs)
-
-
-def evaluation_report(prep, y_true, y_pred):
-    from . import metrics
-
-    if prep.task == "classify":
-        return {"accuracy": metrics.accuracy(y_true, y_pred), **metrics.classification_report(y_true, y_pred)}
-    return metrics.regression_report(np.asarray(y_true, dtype=float), y_pred)
 
 
 def print_report(report):
@@ -173,107 +50,6 @@ def print_report(report):
     else:
         say("  ".join(f"{key} {value:.4f}" for key, value in report.items() if isinstance(value, float)
                       and key != "num_samples") + f"  ({int(report['num_samples'])} samples)")
-
-
-def write_run(folder, model, prep, history, report, evaluation, command, plots_2d=None):
-    """Write a run folder completely in a temporary place, then move it into place."""
-    from . import io
-
-    folder = Path(folder)
-    if folder.exists():
-        raise CommandError(f"{folder} already exists; choose another --out")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    partial = folder.with_name(f".{folder.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    try:
-        io.save(model, partial / MODEL_FILE, metadata={"preprocessing": prep.to_json()})
-        (partial / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-        write_history_csv(partial / "history.csv", history)
-        (partial / "command.txt").write_text(command + "\n")
-        notes = write_plots(partial, model, prep, history, evaluation, plots_2d)
-        partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return folder, notes
-
-
-def write_history_csv(path, history):
-    columns = list(history.history)
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["epoch", *columns])
-        for i, epoch in enumerate(history.epoch):
-            writer.writerow([epoch + 1, *(f"{history.history[c][i]:.6g}" for c in columns)])
-
-
-def write_plots(folder, model, prep, history, evaluation, plots_2d):
-    try:
-        from .viz import plots
-        plots._figure((1, 1))
-    except ImportError:
-        return "plots skipped: pip install 'scratchgrad[viz]' for them"
-    plots.plot_history(history, path=folder / "training_curves.png")
-    y_true, y_pred = evaluation
-    if plots_2d is not None:
-        X2, y2 = plots_2d
-
-        class Scaled:  # the boundary in the data's own units
-            def predict(self, X):
-                return predict_with(model, prep, X)
-
-        plots.plot_decision_boundary(Scaled(), X2, y2, path=folder / "decision_boundary.png")
-    elif prep.task == "classify":
-        plots.plot_confusion_matrix(y_true, y_pred, labels=prep.classes, path=folder / "confusion_matrix.png")
-    else:
-        plots.plot_regression(np.asarray(y_true, dtype=float), y_pred, path=folder / "predicted_vs_true.png")
-    return None
-
-
-def run_name(prefix, out):
-    if out:
-        return Path(out)
-    return Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def load_run(run):
-    from . import io
-
-    path = Path(run)
-    model_path = path / MODEL_FILE if path.is_dir() else path
-    if not model_path.exists():
-        raise CommandError(f"{run}: no run folder or model file there (expected {model_path})")
-    model, extra = io.load_bundle(model_path)
-    if "preprocessing" not in extra:
-        raise CommandError(f"{model_path}: a model without the preprocessing a run keeps; was it made by "
-                           f"`scratchgrad train`?")
-    return model, Preprocessing.from_json(extra["preprocessing"])
-
-
-def read_features(path, prep, need_target):
-    """X (and y) from a CSV, its columns checked against those the model was trained on."""
-    from .datasets import CSVError, load_csv
-
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such file")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        header = [name.strip() for name in next(csv.reader(handle), [])]
-    columns = [c for c in header if c != prep.target]
-    missing = [c for c in prep.feature_names if c not in columns]
-    extra = [c for c in columns if c not in prep.feature_names]
-    if missing or extra:
-        raise CommandError(f"{path}: the columns differ from training: missing {missing or 'none'}, "
-                           f"extra {extra or 'none'} (the model expects {prep.feature_names})")
-    if need_target and prep.target not in header:
-        raise CommandError(f"{path}: no target column {prep.target!r} to evaluate against")
-    try:
-        X, y = load_csv(path, target=prep.target if prep.target in header else None, features=prep.feature_names)
-    except CSVError as error:
-        raise CommandError(str(error)) from None
-    if y is not None:
-        prep.encode(y)  # an unseen label is an error now, not a wrong answer later
-    return X, y
 
 
 # ---- the commands ----
@@ -345,6 +121,7 @@ def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
     return model, losses
 
 
+
 def demo_toy(args):
     from .datasets import toy_data
 
@@ -364,11 +141,11 @@ def command_train(args):
     try:
         X, y, names = load_csv(args.data, target=args.target, task=args.task, return_feature_names=True)
     except CSVError as error:
-        raise CommandError(str(error)) from None
+        raise RunError(str(error)) from None
     task = args.task or ("classify" if y.dtype.kind in "iuUSO" and len(set(y.tolist())) <= max(20, len(y) // 20)
                          else "regress")
     if args.early_stopping and not args.validation_split:
-        raise CommandError("--early-stopping needs a --validation-split above 0")
+        raise RunError("--early-stopping needs a --validation-split above 0")
     say(f"training an MLP {X.shape[1]}-{'-'.join(map(str, args.hidden))}-... to {task} {args.target!r} "
         f"on {len(X)} rows")
     model, prep, history, report, evaluation = train_run(
@@ -393,7 +170,7 @@ def command_predict(args):
     model, prep = load_run(args.run)
     X, _ = read_features(args.data, prep, need_target=False)
     if args.proba and prep.task != "classify":
-        raise CommandError("--proba needs a classification run")
+        raise RunError("--proba needs a classification run")
     predictions = predict_with(model, prep, X)
     header = [f"predicted_{prep.target}"]
     rows = [[p] for p in predictions.tolist()]
@@ -435,17 +212,17 @@ def command_graph(args):
     try:
         path = drawing.save_graph(root, args.out)
     except RuntimeError as error:
-        raise CommandError(f"{error}") from None
+        raise RunError(f"{error}") from None
     say(f"wrote {path}")
     return 0
 
 
 def command_export(args):
-    from . import io
+    from .export import export_onnx
 
     model, prep = load_run(args.run)
     classify = prep.task == "classify"
-    path = io.export_onnx(model, args.onnx, opset=args.opset, scaler={"mean": prep.mean, "scale": prep.scale},
+    path = export_onnx(model, args.onnx, opset=args.opset, scaler={"mean": prep.mean, "scale": prep.scale},
                           output="probabilities" if classify else "raw",
                           target_scaler=None if classify else {"mean": [prep.y_mean], "scale": [prep.y_scale]})
     outputs = f"probabilities of {prep.classes.tolist()}" if classify else f"predicted {prep.target}"

@@ -21,10 +21,10 @@ from . import graph
 
 
 def _as_number(x):
-    """`x` as a Python number, or None when it is not a real number."""
-    if isinstance(x, (float, int)):
+    """`x` as a Python number (so `.data` stays a plain float), or None if it is not a real number."""
+    if type(x) is float or type(x) is int:
         return x
-    if isinstance(x, numbers.Real):
+    if isinstance(x, numbers.Real):  # NumPy scalars, bools, fractions
         return float(x)
     return None
 
@@ -185,9 +185,12 @@ class Value:
                 children += (w, x)
                 local_grads += (x.data, w.data)
             else:
-                total += w.data * x
+                number = _as_number(x)
+                if number is None:
+                    raise TypeError(f"dot: inputs must be Values or numbers, got {type(x).__name__}: {x!r}")
+                total += w.data * number
                 children.append(w)
-                local_grads.append(x)
+                local_grads.append(number)
         if bias is not None:
             total += bias.data
             children.append(bias)

@@ -87,6 +87,7 @@ UNARY = {
     "pow3": (lambda t: t**3, lambda t: t**3),
     "pow-1.5": (lambda t: (t * t + 0.1) ** -1.5, lambda t: (t * t + 0.1) ** -1.5),
     "clip": (lambda t: t.clip(-1, 0.5), lambda t: t.clamp(-1, 0.5)),
+    "rpow": (lambda t: 2.5**t, lambda t: 2.5**t),
     "T": (lambda t: t.T, lambda t: t.permute(*reversed(range(t.ndim))) if t.ndim else t),
 }
 

@@ -121,7 +121,7 @@ class Tensor:
         return self.data
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
+        """A copy of the data, cut from the graph."""
         return Tensor(self.data, dtype=self.data.dtype)
 
     def __repr__(self):
@@ -187,6 +187,12 @@ class Tensor:
         a = self.data
         return Tensor._result(a**exponent, f"**{exponent}", (self,),
                               lambda g: g * exponent * a ** (exponent - 1))
+
+    def __rpow__(self, base):  # base ** self, for a positive number base
+        if not isinstance(base, numbers.Real) or base <= 0:
+            return NotImplemented
+        out = np.power(np.asarray(base, dtype=self.data.dtype), self.data)
+        return Tensor._result(out, "**", (self,), lambda g: g * out * np.log(base))
 
     def __matmul__(self, other):
         other = self._operand(other)

@@ -234,6 +234,12 @@ def read_features(path, prep, need_target):
 
 
 def run_name(prefix, out):
+    """`out`, or a new folder under runs/ named after the prefix and the time."""
     if out:
         return Path(out)
-    return Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base = Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder, n = base, 1
+    while folder.exists() or folder.with_name(f".{folder.name}.partial").exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder

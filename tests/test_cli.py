@@ -58,8 +58,8 @@ def test_demo_quick_writes_a_complete_run_folder(tmp_path):
 
 
 @pytest.mark.parametrize("dataset, plot", [("digits", "confusion_matrix.png"),
-                                           ("regression", "predicted_vs_true.png")])
-def test_demo_digits_and_regression(tmp_path, dataset, plot):
+                                           ("regression", "predicted_vs_true.png"), ("toy", "training_curves.png")])
+def test_demo_digits_regression_and_toy(tmp_path, dataset, plot):
     result = scratchgrad("demo", dataset, "--quick", "--out", "run", "--verbose", "0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "run" / plot).exists()

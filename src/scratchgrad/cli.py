@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io as text_io
+import json
 import os
 import shlex
 import sys
@@ -123,14 +124,42 @@ def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
 
 
 def demo_toy(args):
+    from . import io
     from .datasets import toy_data
+    from .runs import write_folder, write_history_csv
+    from .train import History
 
     say("training micrograd's MLP(3, [4, 4, 1]) on its four points (seed 002), on the scalar engine")
     model, losses = train_toy(steps=20 if args.quick else 100, seed=args.seed)
     X, y = toy_data()
+    predictions = [model(x).data for x in X.tolist()]
     say("targets:     " + " ".join(f"{t:+.3f}" for t in y))
-    say("predictions: " + " ".join(f"{model(x).data:+.3f}" for x in X.tolist()))
+    say("predictions: " + " ".join(f"{p:+.3f}" for p in predictions))
     say(f"loss {losses[0]:.4f} -> {losses[-1]:.4f} in {len(losses)} steps")
+    history = History()
+    for step, loss in enumerate(losses):
+        history.append(step, {"loss": loss})
+
+    def fill(path):
+        io.save(model, path / "model.safetensors", metadata={"task": "toy"})
+        metrics = {"first_loss": losses[0], "last_loss": losses[-1], "steps": len(losses),
+                   "targets": y.tolist(), "predictions": predictions}
+        (path / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        write_history_csv(path / "history.csv", history, first_column="step")
+        (path / "command.txt").write_text(f"scratchgrad demo toy --seed {args.seed}"
+                                          + (" --quick" if args.quick else "") + "\n")
+        try:
+            from .viz.plots import plot_history
+            plot_history(history, path=path / "training_curves.png")
+        except ImportError:
+            return "plots skipped: pip install 'scratchgrad[viz]' for them"
+
+    folder = run_name("toy", args.out)
+    say(f"writing {folder}")
+    folder, notes = write_folder(folder, fill)
+    if notes:
+        say(notes)
+    say(f"done: {folder} holds the model, metrics.json, history.csv and the loss curve")
     return 0
 
 

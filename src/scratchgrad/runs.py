@@ -141,9 +141,9 @@ def evaluation_report(prep, y_true, y_pred):
     return metrics.regression_report(np.asarray(y_true, dtype=float), y_pred)
 
 
-def write_run(folder, model, prep, history, report, evaluation, command, plots_2d=None):
-    """Write a run folder completely in a temporary place, then move it into place."""
-
+def write_folder(folder, fill):
+    """Create `folder` whole or not at all: `fill(path)` writes into a hidden temporary folder,
+    which is renamed to `folder` once everything is there. Returns `(folder, what fill returned)`."""
     folder = Path(folder)
     if folder.exists():
         raise RunError(f"{folder} already exists; choose another --out")
@@ -152,23 +152,32 @@ def write_run(folder, model, prep, history, report, evaluation, command, plots_2
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:
-        io.save(model, partial / MODEL_FILE, metadata={"preprocessing": prep.to_json()})
-        (partial / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-        write_history_csv(partial / "history.csv", history)
-        (partial / "command.txt").write_text(command + "\n")
-        notes = write_plots(partial, model, prep, history, evaluation, plots_2d)
+        result = fill(partial)
         partial.rename(folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return folder, notes
+    return folder, result
 
 
-def write_history_csv(path, history):
+def write_run(folder, model, prep, history, report, evaluation, command, plots_2d=None):
+    """A run folder: the model with its preprocessing, metrics, history, plots, the command."""
+
+    def fill(path):
+        io.save(model, path / MODEL_FILE, metadata={"preprocessing": prep.to_json()})
+        (path / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_history_csv(path / "history.csv", history)
+        (path / "command.txt").write_text(command + "\n")
+        return write_plots(path, model, prep, history, evaluation, plots_2d)
+
+    return write_folder(folder, fill)
+
+
+def write_history_csv(path, history, first_column="epoch"):
     columns = list(history.history)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["epoch", *columns])
+        writer.writerow([first_column, *columns])
         for i, epoch in enumerate(history.epoch):
             writer.writerow([epoch + 1, *(f"{history.history[c][i]:.6g}" for c in columns)])
 

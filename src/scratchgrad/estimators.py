@@ -295,66 +295,76 @@ class _BaseMLP(BaseEstimator):
             warnings.warn(f"Got `batch_size` less than 1 or larger than sample size. It is going to be "
                           f"clipped to {n}", UserWarning, stacklevel=3)
             batch_size = n
-        best_weights = None
+        self._best_weights = None
         for _ in range(self.max_iter):
-            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-            total = 0.0
-            for start in range(0, n, batch_size):
-                index = order[start:start + batch_size]
-                loss = self._network.loss(X[index], targets[index], self._loss_kind, class_weights)
-                value = float(loss.data) + self._l2_penalty(len(index))
-                if not np.isfinite(value):
-                    raise FloatingPointError(
-                        f"{type(self).__name__}: the loss became {value} in iteration {self.n_iter_ + 1}; "
-                        f"try a smaller learning_rate_init or scaled features")
-                self._optimizer.zero_grad()
-                loss.backward()
-                self._add_l2_gradient(len(index))
-                self._optimizer.step()
-                total += value * len(index)
+            self.loss_ = self._train_epoch(X, targets, batch_size, class_weights)
             self.n_iter_ += 1
             self.t_ += n
-            self.loss_ = total / n
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if self.early_stopping and X_val is not None:
-                self._publish_weights()
-                score = self.score(X_val, y_val)
-                self.validation_scores_.append(score)
-                if self.verbose:
-                    print(f"Validation score: {score:f}")
-                improved = score >= self.best_validation_score_ + self.tol
-                if score > self.best_validation_score_:
-                    self.best_validation_score_ = score
-                    best_weights = (self._network.coefs(), self._network.intercepts())
-            else:
-                improved = self.loss_ <= self.best_loss_ - self.tol if self.best_loss_ is not None else True
-                if self.best_loss_ is not None and self.loss_ < self.best_loss_:
-                    self.best_loss_ = self.loss_
-            self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
             if self.solver == "sgd" and self.learning_rate == "invscaling":
                 self._optimizer.lr = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.solver == "sgd" and self.learning_rate == "adaptive" and self._optimizer.lr > 1e-6:
-                    self._optimizer.lr /= 5.0
-                    self._no_improvement_count = 0
-                else:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    if self.verbose:
-                        print(f"{what} did not improve more than tol={self.tol} for "
-                              f"{self.n_iter_no_change} consecutive epochs. Stopping.")
-                    break
-            if incremental:
+            if self._stalled(X_val, y_val) or incremental:
                 break
         else:
-            if not incremental:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                              f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
-        if best_weights is not None:
-            self._network.set_weights(*best_weights)
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                          f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+        if self._best_weights is not None:  # early stopping: back to the best validation score
+            self._network.set_weights(*self._best_weights)
+        del self._best_weights
         self._publish_weights()
         return self
+
+    def _train_epoch(self, X, targets, batch_size, class_weights):
+        """One pass over the data in mini-batches; returns the mean loss (L2 penalty included)."""
+        order = self._rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            index = order[start:start + batch_size]
+            loss = self._network.loss(X[index], targets[index], self._loss_kind, class_weights)
+            value = float(loss.data) + self._l2_penalty(len(index))
+            if not np.isfinite(value):
+                raise FloatingPointError(
+                    f"{type(self).__name__}: the loss became {value} in iteration {self.n_iter_ + 1}; "
+                    f"try a smaller learning_rate_init or scaled features")
+            self._optimizer.zero_grad()
+            loss.backward()
+            self._add_l2_gradient(len(index))
+            self._optimizer.step()
+            total += value * len(index)
+        return total / len(X)
+
+    def _stalled(self, X_val, y_val):
+        """scikit-learn's stopping rule: no improvement by `tol` for `n_iter_no_change` epochs
+        (in validation score with early_stopping, else in training loss). With adaptive SGD a
+        stall first divides the learning rate by 5."""
+        if X_val is not None:
+            self._publish_weights()
+            score = self.score(X_val, y_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            improved = score >= self.best_validation_score_ + self.tol
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_weights = (self._network.coefs(), self._network.intercepts())
+        else:
+            improved = self.best_loss_ is None or self.loss_ <= self.best_loss_ - self.tol
+            if self.best_loss_ is not None and self.loss_ < self.best_loss_:
+                self.best_loss_ = self.loss_
+        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if self.solver == "sgd" and self.learning_rate == "adaptive" and self._optimizer.lr > 1e-6:
+            self._optimizer.lr /= 5.0
+            self._no_improvement_count = 0
+            return False
+        if self.verbose:
+            what = "Validation score" if X_val is not None else "Training loss"
+            print(f"{what} did not improve more than tol={self.tol} for {self.n_iter_no_change} consecutive "
+                  f"epochs. Stopping.")
+        return True
 
     # ---- files ----
 

@@ -55,9 +55,12 @@ def test_digits_reaches_097():
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=360, stratify=y, random_state=0)
     scaler = StandardScaler().fit(X_train)
-    model = nn.MLP(64, [128], 10, seed=0)
-    fit(model, scaler.transform(X_train), y_train, epochs=20, verbose=0, seed=0)
-    assert accuracy_score(y_test, predict(model, scaler.transform(X_test))) >= 0.97
+    scores = []
+    for seed in range(3):  # the median of three seeds: one seed's result sits a sample or two from 0.97
+        model = nn.MLP(64, [128], 10, seed=seed)
+        fit(model, scaler.transform(X_train), y_train, epochs=20, verbose=0, seed=seed)
+        scores.append(accuracy_score(y_test, predict(model, scaler.transform(X_test))))
+    assert sorted(scores)[1] >= 0.97, scores
 
 
 def small_problem(n=200, seed=0):

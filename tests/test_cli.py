@@ -104,8 +104,10 @@ def write(path, text):
     (lambda d, run: ["train", write(d / "a.csv", "x,y\n1,2\n3,4\n"), "--target", "label"], "no target column 'label'"),
     (lambda d, run: ["train", write(d / "b.csv", "x,y\n1,a\nfoo,b\n"), "--target", "y"],
      "row 3, column 'x': 'foo' is not a number"),
-    (lambda d, run: ["evaluate", run, write(d / "c.csv", "sepal_length,sepal_width,petal_length,petal_width,species\n"
-                                            "1,2,3,4,daisy\n")], r"label\(s\) \['daisy'\] were not seen in training"),
+    (lambda d, run: ["predict", run, write(d / "c.csv", "sepal_length,sepal_width,petal_length,petal_width,species\n"
+                                           "1,2,3,4,daisy\n")], r"label\(s\) \['daisy'\] were not seen in training"),
+    (lambda d, run: ["evaluate", run, write(d / "e.csv", "sepal_length,sepal_width,petal_length,petal_width,species\n"
+                                            "1,2,3,4,rose\n")], r"label\(s\) \['rose'\] were not seen in training"),
     (lambda d, run: ["predict", run, write(d / "d.csv", "sepal_length,sepal_width,petal_length,colour\n1,2,3,4\n")],
      r"missing \['petal_width'\], extra \['colour'\]"),
     (lambda d, run: ["graph", "__import__('os').system('true')"], "is not allowed"),

@@ -79,6 +79,14 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
+def _targets_like(outputs, targets, name):
+    """`targets` as an array of the outputs' dtype, which must have the outputs' shape."""
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=outputs.dtype)
+    if y.shape != outputs.shape:
+        raise ValueError(f"{name}: targets of shape {y.shape} for outputs of shape {outputs.shape}")
+    return y
+
+
 def _reduce(losses, reduction, denominator):
     """(value, d value / d losses) for per-sample `losses` under `reduction`."""
     if reduction == "none":
@@ -158,9 +166,7 @@ def binary_cross_entropy_with_logits(logits, targets, weight=None, reduction="me
     logits = as_tensor(logits)
     _check_reduction(reduction)
     x = logits.data
-    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=x.dtype)
-    if y.shape != x.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: targets {y.shape} vs logits {x.shape}")
+    y = _targets_like(x, targets, "binary_cross_entropy_with_logits")
     w = 1.0 if weight is None else np.broadcast_to(np.asarray(weight, dtype=x.dtype), x.shape)
     losses = (np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))) * w
     value, scale = _reduce(losses, reduction, x.size)
@@ -173,9 +179,7 @@ def mse_loss(predictions, targets, reduction="mean") -> Tensor:
     predictions = as_tensor(predictions)
     _check_reduction(reduction)
     p = predictions.data
-    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=p.dtype)
-    if y.shape != p.shape:
-        raise ValueError(f"mse_loss: predictions {p.shape} vs targets {y.shape}")
+    y = _targets_like(p, targets, "mse_loss")
     difference = p - y
     value, scale = _reduce(difference * difference, reduction, p.size)
     return Tensor._result(np.asarray(value, dtype=p.dtype), "mse_loss", (predictions,),

@@ -300,3 +300,19 @@ def test_bad_operands_are_type_errors():
         Value("3")
     with pytest.raises(TypeError):
         Value(1.0) + "a"
+
+
+def test_no_grad_as_decorator_and_nested():
+    from scratchgrad import is_grad_enabled
+
+    @no_grad()
+    def double(v):
+        return v * 2
+
+    a = Value(1.0)
+    assert double(a)._prev == () and is_grad_enabled()
+    with no_grad():
+        with no_grad():
+            pass
+        assert not is_grad_enabled()  # the inner block restored "off", not "on"
+    assert is_grad_enabled()

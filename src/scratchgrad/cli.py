@@ -371,6 +371,8 @@ def main(argv=None):
     except Exception as error:  # one line for the user; the traceback on request
         if args.debug or os.environ.get("SCRATCHGRAD_DEBUG"):
             raise
+        if isinstance(error, ModuleNotFoundError):  # the app uses the optional libraries
+            error = f"{error.name} is not installed; the command needs the extras: pip install 'scratchgrad[all]'"
         print(f"scratchgrad {args.command}: error: {error}", file=sys.stderr)
         return 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,6 +219,8 @@ def _progress_bar(total, epoch, epochs, verbose):
     try:
         from tqdm.auto import tqdm
     except ImportError:
+        warnings.warn("progress bars need tqdm: pip install 'scratchgrad[progress]' (showing a line per epoch)",
+                      stacklevel=4)
         return None
     return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=None,
                 unit="batch", file=sys.stderr)

@@ -434,34 +434,30 @@ def as_tensor(x, dtype=None) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
 
 
-def concatenate(tensors, axis=0) -> Tensor:
-    tensors = [as_tensor(t) for t in tensors]
+def _join(name, numpy_join, tensors, axis, part_of_grad):
+    """concatenate / stack: one node over all inputs; input i's gradient is `part_of_grad(g, i)`."""
+    tensors = tuple(as_tensor(t) for t in tensors)
     if not tensors:
-        raise ValueError("concatenate needs at least one tensor")
+        raise ValueError(f"{name} needs at least one tensor")
     try:
-        data = np.concatenate([t.data for t in tensors], axis=axis)
+        data = numpy_join([t.data for t in tensors], axis=axis)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"concatenate along axis {axis}: shapes {shapes} do not fit") from None
-    ends = np.cumsum([t.shape[axis] for t in tensors])
+        raise ValueError(f"{name} along axis {axis}: shapes {shapes} do not fit") from None
+    return Tensor._result(data, name, tensors, *((lambda g, i=i: part_of_grad(g, i)) for i in range(len(tensors))))
 
-    def grad_fn(i):
-        return lambda g: np.split(g, ends[:-1], axis=axis)[i]
 
-    return Tensor._result(data, "concatenate", tuple(tensors), *(grad_fn(i) for i in range(len(tensors))))
+def concatenate(tensors, axis=0) -> Tensor:
+    tensors = [as_tensor(t) for t in tensors]
+    ends = np.cumsum([t.shape[axis] for t in tensors]) if tensors else []
+
+    def piece(g, i):  # input i's slice of the gradient, cut directly (no split per input)
+        index = [slice(None)] * g.ndim
+        index[axis] = slice(ends[i - 1] if i else 0, ends[i])
+        return g[tuple(index)]
+
+    return _join("concatenate", np.concatenate, tensors, axis, piece)
 
 
 def stack(tensors, axis=0) -> Tensor:
-    tensors = [as_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack needs at least one tensor")
-    try:
-        data = np.stack([t.data for t in tensors], axis=axis)
-    except ValueError:
-        shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"stack: shapes {shapes} differ") from None
-
-    def grad_fn(i):
-        return lambda g: np.take(g, i, axis=axis)
-
-    return Tensor._result(data, "stack", tuple(tensors), *(grad_fn(i) for i in range(len(tensors))))
+    return _join("stack", np.stack, tensors, axis, lambda g, i: np.take(g, i, axis=axis))

@@ -4,14 +4,13 @@
 them when first used.
 """
 
-__version__ = "0.1.0"
-
-from . import functional, graph, nn, optim  # noqa: E402
-from .gradcheck import gradcheck  # noqa: E402
-from .graph import is_grad_enabled, no_grad  # noqa: E402
-from .tensor import Tensor, concatenate, stack  # noqa: E402
-from .train import fit  # noqa: E402
-from .value import Value  # noqa: E402
+from . import functional, graph, nn, optim
+from ._version import __version__  # noqa: F401
+from .gradcheck import gradcheck
+from .graph import is_grad_enabled, no_grad
+from .tensor import Tensor, concatenate, stack
+from .train import fit
+from .value import Value
 
 # Modules that need optional libraries (or are simply not needed by every user) load on
 # first use: `scratchgrad.viz` imports nothing until one of its functions is called.

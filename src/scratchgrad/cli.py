@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .runs import RunError, evaluation_report, load_run, predict_with, read_features, run_name, train_run, write_run
 
 DEMOS = ("digits", "iris", "spiral", "regression", "toy")

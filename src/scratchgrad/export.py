@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .io import ACTIVATION_TYPES, _atomic_write
 from .nn import layers as L
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
+from .errors import ModelFileError
 from .nn import layers as L
 from .nn.module import Module
 from .nn.scalar import MLP as ScalarMLP
@@ -28,9 +29,6 @@ FORMAT = "scratchgrad"
 FORMAT_VERSION = 1
 DTYPES = {"float32": np.float32, "float64": np.float64}
 
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded: corrupt, truncated, foreign, or too new."""
 
 
 def _safetensors():

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import functional as F
 from . import graph
+from .errors import TrainingDivergedError
 from .nn.module import Module
 from .tensor import Tensor
 
@@ -21,9 +22,6 @@ LOSSES = {
 }
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
 
-
-class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite; the model keeps its last finite weights."""
 
 
 # ---- batches ----

@@ -353,11 +353,24 @@ def make_parser():
     export.add_argument("run")
     export.add_argument("--onnx", required=True, help="file to write")
     export.add_argument("--opset", type=int, default=17)
+
+    playground = commands.add_parser("playground", help="train networks live in the browser",
+                                     description="Start the playground's local web server and open it in the browser.")
+    playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    playground.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    playground.add_argument("--no-browser", action="store_true", help="print the address, do not open a browser")
     return parser
 
 
+def command_playground(args):
+    from .playground import serve  # the web stack is an optional extra: imported only here
+
+    return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
 COMMANDS = {"demo": command_demo, "train": command_train, "predict": command_predict,
-            "evaluate": command_evaluate, "graph": command_graph, "export": command_export}
+            "evaluate": command_evaluate, "graph": command_graph, "export": command_export,
+            "playground": command_playground}
 
 
 def main(argv=None):

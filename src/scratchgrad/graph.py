@@ -9,38 +9,55 @@ holds the switch that turns graph building off.
 from __future__ import annotations
 
 import functools
+import threading
 
-# Read by every operation of both engines: when False, results remember no inputs.
-grad_enabled = True
+
+class _GradMode(threading.local):
+    """Whether operations build a graph, one switch per thread (as in PyTorch).
+
+    `__init__` runs once in each thread that touches it, so every new thread starts with
+    grad enabled, whatever another thread is doing inside `no_grad()`. `saved` holds the
+    states that open `no_grad()` blocks of this thread will restore.
+    """
+
+    def __init__(self):
+        self.enabled = True
+        self.saved = []
+
+
+# Read by every operation of both engines (`grad_mode.enabled`): one attribute read.
+grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a `no_grad()` block."""
-    return grad_enabled
+    """True unless this thread is inside a `no_grad()` block."""
+    return grad_mode.enabled
 
 
 class no_grad:
-    """Context manager (and decorator) under which operations build no graph.
+    """Context manager (and decorator) under which this thread's operations build no graph.
 
     >>> with no_grad():
     ...     y = model(x)          # y has no history, needs no gradient
+
+    Only the calling thread is affected: another thread training at the same time keeps
+    building its graph. Blocks nest; the state to restore is kept per thread, so one
+    `no_grad()` object may be entered by several threads, or re-entered, safely.
     """
 
     def __enter__(self):
-        global grad_enabled
-        self._previous = grad_enabled
-        grad_enabled = False
+        grad_mode.saved.append(grad_mode.enabled)
+        grad_mode.enabled = False
         return self
 
     def __exit__(self, *exc_info):
-        global grad_enabled
-        grad_enabled = self._previous
+        grad_mode.enabled = grad_mode.saved.pop()
         return False
 
     def __call__(self, function):
         @functools.wraps(function)
         def without_grad(*args, **kwargs):
-            with no_grad():
+            with self:
                 return function(*args, **kwargs)
 
         return without_grad

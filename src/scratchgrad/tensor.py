@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from . import graph
+from .graph import grad_mode
 
 DEFAULT_DTYPE = np.float32
 
@@ -82,7 +83,7 @@ class Tensor:
         out._op = op
         out.requires_grad = False
         out._grad_fns = ()
-        if not graph.grad_enabled:
+        if not grad_mode.enabled:
             out._prev = ()
             return out
         out._prev = parents

@@ -20,6 +20,7 @@ import math
 import numbers
 
 from . import graph
+from .graph import grad_mode
 
 
 def _as_number(x):
@@ -72,7 +73,7 @@ class Value:
         out._op = op
         out.requires_grad = False
         out._local_grads = ()
-        if not graph.grad_enabled:
+        if not grad_mode.enabled:
             out._prev = ()
             return out
         out._prev = children

@@ -152,3 +152,89 @@ def test_plot_history_confusion_and_regression(tmp_path):
     assert_not_blank(tmp_path / "r.png")
     with pytest.raises(ValueError, match="two features"):
         plot_decision_boundary(nn.MLP(3, [4], 2), np.zeros((5, 3)), np.zeros(5))
+
+
+# ---- notebook displays (their behaviour in a real kernel is in test_notebooks.py) ----
+
+
+def test_plots_stay_pyplot_free_and_carry_a_png_for_jupyter():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom scratchgrad import viz\n"
+            "figure = viz.plot_history({'loss': [1.0, 0.5]})\n"
+            "png = figure._repr_png_()\n"
+            "assert png[:4] == b'\\x89PNG', png[:8]\n"
+            "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "no pyplot"
+
+
+def test_figure_png_shows_what_savefig_writes(tmp_path):
+    figure = plot_regression([1.0, 2.0, 3.0], [1.1, 1.9, 3.2], path=tmp_path / "r.png")
+    (tmp_path / "shown.png").write_bytes(figure._repr_png_())
+    shown, saved = pixels(tmp_path / "shown.png"), pixels(tmp_path / "r.png")
+    assert shown.std() > 10 and abs(shown.mean() - saved.mean()) < 10  # same picture, maybe cropped tighter
+
+
+def test_module_summary_counts_match_pytorch_and_shapes_match_a_forward_pass():
+    from scratchgrad.export import to_torch
+    from scratchgrad.viz import module_summary
+
+    model = nn.MLP(4, [8, 5], 3, dropout=0.1, seed=0)
+    summary = module_summary(model)
+    torch_model = to_torch(model)
+    expected_counts = [sum(p.numel() for p in child.parameters()) for _, child in torch_model.named_children()]
+    assert [row[3] for row in summary.rows] == expected_counts
+    assert summary.total == sum(p.numel() for p in torch_model.parameters())
+    x = Tensor(np.zeros((1, 4)), dtype=np.float32)
+    for (name, kind, shape, _), layer in zip(summary.rows, model.layers):
+        x = layer(x)
+        assert (name, kind, shape) == (name, type(layer).__name__, str((None, *x.shape[1:])))
+    text = str(summary)
+    assert "Total parameters: 103" in text and "(None, 5)" in text
+    assert "<td><code>(None, 3)</code></td>" in summary._repr_html_()
+    assert model.training  # the summary's forward pass ran in eval mode and put the mode back
+    assert type(model.layers[0]) is nn.Linear  # and left every layer its own class
+
+
+def test_module_summary_of_a_scalar_mlp_and_with_a_given_input_shape():
+    from scratchgrad.viz import module_summary
+
+    scalar = nn.ScalarMLP(3, [4, 4, 1], seed=0)
+    summary = module_summary(scalar)
+    assert [row[2:] for row in summary.rows] == [("4 Values", 16), ("4 Values", 20), ("1 Value", 5)]
+    assert summary.total == len(scalar.parameters())
+    with pytest.raises(ValueError, match="got input with 5 features"):
+        module_summary(nn.MLP(4, [8], 3), input_shape=(5,))
+
+
+def test_history_html_lists_every_epoch_and_embeds_the_curves():
+    from scratchgrad.viz import history_html
+
+    X, y = make_spiral(30, 3, random_state=0)
+    history = fit(nn.MLP(2, [8], 3, seed=0), X, y, epochs=3, validation_split=0.2, verbose=0, seed=0)
+    text = history_html(history)
+    assert text.count("<tr>") == 1 + 3
+    assert f"{history['val_loss'][-1]:.4f}" in text and "data:image/png;base64," in text
+    long = history_html({"loss": list(np.linspace(1, 0, 40))}, max_rows=6)
+    assert long.count("<tr>") == 1 + 6 + 1 and "<td>40</td>" in long
+
+
+def test_liveplot_outside_a_notebook_warns_once_and_keeps_the_last_picture():
+    from scratchgrad.viz import LivePlot
+
+    X, y = make_spiral(30, 3, random_state=0)
+    live = LivePlot(X, y, every=2, resolution=20)
+    with pytest.warns(UserWarning, match="Jupyter") as record:
+        fit(nn.MLP(2, [8], 3, seed=0), X, y, epochs=3, validation_split=0.2, callbacks=[live], verbose=0, seed=0)
+    assert len(record) == 1
+    assert titles(live.figure) == ["loss", "accuracy", "decision boundary, epoch 3"]
+    assert [len(line.get_xdata()) for line in live.figure.axes[0].lines] == [3, 3]  # train and validation
+    regression = LivePlot(X, y)  # no accuracy in the logs: curves only, no boundary
+    with pytest.warns(UserWarning):
+        fit(nn.MLP(2, [8], 1, seed=0), X, y.astype(float), loss="mse", epochs=2, callbacks=[regression],
+            verbose=0)
+    assert titles(regression.figure) == ["loss"]
+    with pytest.raises(ValueError, match="both X and y"):
+        LivePlot(X)

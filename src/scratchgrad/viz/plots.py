@@ -1,7 +1,8 @@
 """The tutorials' plots, with matplotlib's object API: no pyplot, no window, no `show()`.
 
-Every function returns a `matplotlib.figure.Figure`; pass `path=` to also save it (PNG, SVG
-or PDF by suffix). They work on a machine without a display.
+Every function returns a `matplotlib.figure.Figure` (a subclass that Jupyter displays inline
+by itself, see `figure.py`); pass `path=` to also save it (PNG, SVG or PDF by suffix). They
+work on a machine without a display.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from .. import graph
+from ..errors import MissingDependencyError
 from ..tensor import Tensor
 from ..value import Value
 
 
 def _figure(figsize):
     try:
-        from matplotlib.figure import Figure
+        from .figure import Figure
     except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'scratchgrad[viz]'") from None
+        raise MissingDependencyError("plots need matplotlib: pip install 'scratchgrad[viz]'") from None
     return Figure(figsize=figsize, layout="constrained")
 
 
@@ -118,22 +120,36 @@ def plot_decision_boundary(model, X, y, title=None, resolution=200, ax=None, pat
     return _finish(figure if figure is not None else ax.figure, path)
 
 
-def plot_history(history, path=None):
-    """Loss and each metric per epoch, training and validation, from `fit`'s History (or a dict)."""
+def _history_logs(history):
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or "loss" not in logs:
         raise ValueError("plot_history needs fit()'s History or a dict with at least a 'loss' list")
-    names = [name for name in logs if not name.startswith("val_")]
-    figure = _figure((5 * len(names), 4))
-    axes = np.atleast_1d(figure.subplots(1, len(names)))
-    for ax, name in zip(axes, names):
+    return logs
+
+
+def curve_names(logs):
+    """The quantities with a panel each: `loss` and the metrics (validation goes with its own)."""
+    return [name for name in logs if not name.startswith("val_")]
+
+
+def draw_history(axes, logs):
+    """Draw one panel per quantity of `logs` on `axes` (as many as `curve_names(logs)`)."""
+    for ax, name in zip(axes, curve_names(logs)):
         epochs = np.arange(1, len(logs[name]) + 1)
-        ax.plot(epochs, logs[name], label="train")
+        ax.plot(epochs, logs[name], marker="." if len(epochs) < 30 else None, label="train")
         if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], label="validation")
+            ax.plot(epochs, logs[f"val_{name}"], marker="." if len(epochs) < 30 else None, label="validation")
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.legend()
+
+
+def plot_history(history, path=None):
+    """Loss and each metric per epoch, training and validation, from `fit`'s History (or a dict)."""
+    logs = _history_logs(history)
+    names = curve_names(logs)
+    figure = _figure((5 * len(names), 4))
+    draw_history(np.atleast_1d(figure.subplots(1, len(names))), logs)
     return _finish(figure, path)
 
 

@@ -106,7 +106,7 @@ def test_truncated_and_corrupt_files(saved, tmp_path):
     flipped = bytearray(data)
     flipped[-3] ^= 0x40  # a byte of the last tensor's data
     (tmp_path / "flipped.safetensors").write_bytes(bytes(flipped))
-    with pytest.raises(ModelFileError, match="do not match their checksum"):
+    with pytest.raises(ModelFileError, match="does not match its checksum"):
         io.load(tmp_path / "flipped.safetensors")
     with pytest.raises(ModelFileError, match="no such file"):
         io.load(tmp_path / "absent.safetensors")
@@ -118,23 +118,24 @@ def test_foreign_unknown_newer_and_misshapen_files(tmp_path):
         io.load(tmp_path / "plain.safetensors")
     io.write_file(tmp_path / "conv.safetensors", {"w": np.zeros(3, np.float32)},
                   {"architecture": {"type": "Conv2d", "channels": 3}})
-    with pytest.raises(ModelFileError, match="unknown architecture 'Conv2d'"):
+    with pytest.raises(ModelFileError, match="unknown layer type 'Conv2d'"):
         io.load(tmp_path / "conv.safetensors")
     io.write_file(tmp_path / "shape.safetensors", {"weight": np.zeros((3, 2), np.float32),
                                                    "bias": np.zeros(2, np.float32)},
-                  {"architecture": {"type": "Linear", "in_features": 4, "out_features": 2, "bias": True}})
-    with pytest.raises(ModelFileError, match=r"weight has shape \(3, 2\), the model expects \(4, 2\)"):
+                  {"architecture": {"type": "Linear", "config": {"in_features": 4, "out_features": 2, "bias": True}}})
+    with pytest.raises(ModelFileError, match=r"declares weight of shape \(4, 2\), the file holds \(3, 2\)"):
         io.load(tmp_path / "shape.safetensors")
     io.write_file(tmp_path / "half.safetensors", {"weight": np.zeros((4, 2), np.float16),
                                                   "bias": np.zeros(2, np.float16)},
-                  {"architecture": {"type": "Linear", "in_features": 4, "out_features": 2, "bias": True}})
+                  {"architecture": {"type": "Linear", "config": {"in_features": 4, "out_features": 2, "bias": True}}})
     with pytest.raises(ModelFileError, match="float16"):
         io.load(tmp_path / "half.safetensors")
     arrays = {"weight": np.zeros((4, 2), np.float32), "bias": np.zeros(2, np.float32)}
-    text = {"format": "scratchgrad", "format_version": "2", "library_version": "9.0", "checksum": io.checksum(arrays),
-            "architecture": json.dumps({"type": "Linear", "in_features": 4, "out_features": 2})}
+    text = {"format": "scratchgrad", "format_version": "3", "library_version": "9.0",
+            "architecture": json.dumps({"type": "Linear", "config": {"in_features": 4, "out_features": 2}})}
+    text["checksum"] = io.checksum(arrays, text)
     safetensors.numpy.save_file(arrays, tmp_path / "new.safetensors", metadata=text)
-    with pytest.raises(ModelFileError, match=r"newer scratchgrad \(9.0, format 2\).*upgrade"):
+    with pytest.raises(ModelFileError, match=r"newer scratchgrad \(9.0, format 3\).*upgrade"):
         io.load(tmp_path / "new.safetensors")
 
 
@@ -289,7 +290,7 @@ def test_onnx_export_of_estimators_and_their_scaler(tmp_path):
     regressor = MLPRegressor(hidden_layer_sizes=(8,), max_iter=20, dtype="float64").fit(data, data[:, :2])
     export.export_onnx(regressor, tmp_path / "r.onnx")
     np.testing.assert_allclose(run_onnx(tmp_path / "r.onnx", data), regressor.predict(data), atol=1e-5)
-    with pytest.raises(ValueError, match="opset must be >= 13"):
+    with pytest.raises(ValueError, match="opset must be an integer from 13"):
         export.export_onnx(regressor, tmp_path / "old.onnx", opset=11)
 
 

@@ -114,7 +114,7 @@ def test_dropout_layer_scales_in_training_and_is_identity_in_eval():
     assert 0.7 < (out != 0).mean() < 0.8
     layer.eval()
     np.testing.assert_array_equal(layer(x).data, x)
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\)"):
         nn.Dropout(1.0)
 
 

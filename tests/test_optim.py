@@ -24,14 +24,14 @@ def quadratic_loss(params, targets):
 @pytest.mark.parametrize("packed", [True, False])
 @pytest.mark.parametrize("name, settings", CONFIGS)
 def test_tensor_optimizers_match_torch(name, settings, packed, monkeypatch):
-    monkeypatch.setattr(optim, "PACK_BELOW", 10**9 if packed else 0)
+    monkeypatch.setattr(optim._FlatPack, "PACK_BELOW", 10**9 if packed else 0)
     rng = np.random.default_rng(0)
     starts = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
     targets = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
     ours = [Tensor(s.copy(), requires_grad=True) for s in starts]
     theirs = [torch.tensor(s, requires_grad=True) for s in starts]
     our_optimizer = getattr(optim, name)(ours, **settings)
-    assert (our_optimizer._buffer is not None) == packed
+    assert (our_optimizer._pack is not None) == packed
     their_optimizer = getattr(torch.optim, name)(theirs, **settings)
     for _ in range(6):
         our_optimizer.zero_grad()
@@ -95,7 +95,7 @@ def test_optimizer_state_dict_round_trip():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD(p, lr=0), "lr must be > 0"),
+    (lambda p: optim.SGD(p, lr=0), "lr must be a number > 0"),
     (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
     (lambda p: optim.Adam(p, betas=(0.9, 1.0)), r"betas must be two numbers in \[0, 1\)"),
     (lambda p: optim.Adam([], lr=0.1), "empty parameter list"),

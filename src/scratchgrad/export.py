@@ -1,6 +1,7 @@
 """Ways out and in: ONNX export, and conversion to and from PyTorch.
 
-Both import their libraries (onnx, torch) only when called.
+Both read the table of layer types (nn/table.py): a layer's ONNX operator, its `torch.nn`
+class, and which settings carry over. Both import their libraries (onnx, torch) only when called.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
-from .io import ACTIVATION_TYPES, _atomic_write
+from .errors import MissingDependencyError
+from .io import _atomic_write
 from .nn import layers as L
+from .nn.table import LAYER_TYPES, layer_type
 
-# ---- ONNX ----
-
-ONNX_ACTIVATIONS = {L.ReLU: "Relu", L.Tanh: "Tanh", L.Sigmoid: "Sigmoid"}
+ONNX_OPSETS = range(13, 26)  # Softmax changed meaning at 13; onnxruntime 1.31 loads them all (tested)
 
 
 def _onnx():
@@ -23,14 +24,21 @@ def _onnx():
         import onnx
         from onnx import helper, numpy_helper
     except ImportError:
-        raise ImportError("ONNX export needs onnx: pip install 'scratchgrad[io]'") from None
+        raise MissingDependencyError("ONNX export needs onnx: pip install 'scratchgrad[io]'") from None
     return onnx, helper, numpy_helper
 
 
-def _flat_layers(model):
-    if isinstance(model, L.Sequential):
-        return [leaf for layer in model for leaf in _flat_layers(layer)]
-    return [model]
+def _flat_layers(model, what):
+    """The leaf layers of `model` in order, each with its table row; containers are opened."""
+    row = layer_type(model)
+    if row is None:
+        raise TypeError(f"{what} cannot convert a {type(model).__name__}: it knows the layers "
+                        f"{', '.join(sorted(LAYER_TYPES))}")
+    if row.container:
+        return [leaf for layer in model.layers for leaf in _flat_layers(layer, what)]
+    if row.torch_class is None and row.onnx_op is None:
+        raise TypeError(f"{what} cannot convert a {row.name}")
+    return [(model, row)]
 
 
 def export_onnx(model, path, opset=17, scaler=None, output="raw", target_scaler=None):
@@ -52,8 +60,9 @@ def export_onnx(model, path, opset=17, scaler=None, output="raw", target_scaler=
             model = steps[0]
         else:
             raise TypeError("export_onnx exports a Pipeline of [StandardScaler,] a scratchgrad estimator")
-    if opset < 13:
-        raise ValueError(f"opset must be >= 13 (Softmax changed meaning there), got {opset}")
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset not in ONNX_OPSETS:
+        raise ValueError(f"opset must be an integer from {ONNX_OPSETS[0]} to {ONNX_OPSETS[-1]} (Softmax changed "
+                         f"meaning at 13; onnxruntime loads up to {ONNX_OPSETS[-1]}), got {opset!r}")
     if output not in ("raw", "probabilities"):
         raise ValueError(f"output must be 'raw' or 'probabilities', got {output!r}")
     if hasattr(model, "_network") and hasattr(model, "get_params"):  # a fitted estimator
@@ -62,8 +71,8 @@ def export_onnx(model, path, opset=17, scaler=None, output="raw", target_scaler=
         if getattr(model, "_loss_kind", "squared") != "squared":
             output = "probabilities"
         model = model._network.model
-    layers = [layer for layer in _flat_layers(model) if not isinstance(layer, L.Dropout)]
-    linears = [layer for layer in layers if isinstance(layer, L.Linear)]
+    layers = [(layer, row) for layer, row in _flat_layers(model, "export_onnx") if row.onnx_op is not None]
+    linears = [layer for layer, row in layers if row.onnx_op == "Gemm"]
     if not linears:
         raise TypeError("export_onnx needs a model with at least one Linear layer")
     dtype = linears[0].weight.data.dtype
@@ -88,20 +97,14 @@ def export_onnx(model, path, opset=17, scaler=None, output="raw", target_scaler=
             raise TypeError("scaler must be a fitted StandardScaler or a dict with 'mean' and 'scale'")
         add("Sub", [current, constant("scaler_mean", mean)])
         add("Div", [current, constant("scaler_scale", scale)])
-    for i, layer in enumerate(layers):
-        if isinstance(layer, L.Linear):
+    for i, (layer, row) in enumerate(layers):
+        if row.onnx_op == "Gemm":  # the one operator with weights: (in, out) as stored, no transpose
             bias = layer.bias.data if layer.bias is not None else np.zeros(layer.out_features)
             add("Gemm", [current, constant(f"weight_{i}", layer.weight.data), constant(f"bias_{i}", bias)])
-        elif type(layer) in ONNX_ACTIVATIONS:
-            add(ONNX_ACTIVATIONS[type(layer)], [current])
-        elif isinstance(layer, L.LeakyReLU):
-            add("LeakyRelu", [current], alpha=float(layer.negative_slope))
-        elif isinstance(layer, L.Softmax):
-            add("Softmax", [current], axis=int(layer.axis))
-        elif isinstance(layer, L.Identity):
-            continue
         else:
-            raise TypeError(f"export_onnx cannot export a {type(layer).__name__} layer")
+            config = layer.config()
+            add(row.onnx_op, [current], **{onnx_name: config[ours] for ours, onnx_name, _ in row.attributes
+                                           if onnx_name is not None})
     if target_scaler is not None:
         add("Mul", [current, constant("target_scale", target_scaler["scale"])])
         add("Add", [current, constant("target_mean", target_scaler["mean"])])
@@ -135,8 +138,9 @@ def to_torch(model):
     """A `torch.nn.Sequential` with the same layers and weights (in the model's dtype)."""
     torch = _torch()
     parts = []
-    for layer in _flat_layers(model):
-        if isinstance(layer, L.Linear):
+    for layer, row in _flat_layers(model, "to_torch"):
+        config = layer.config()
+        if row.cls is L.Linear:  # weights: ours are (in, out), PyTorch's (out, in)
             linear = torch.nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None,
                                      dtype=torch.float64 if layer.weight.dtype == np.float64 else torch.float32)
             with torch.no_grad():
@@ -144,27 +148,25 @@ def to_torch(model):
                 if layer.bias is not None:
                     linear.bias.copy_(torch.from_numpy(layer.bias.data))
             parts.append(linear)
-        elif isinstance(layer, L.LeakyReLU):
-            parts.append(torch.nn.LeakyReLU(layer.negative_slope))
-        elif isinstance(layer, L.Softmax):
-            parts.append(torch.nn.Softmax(dim=layer.axis))
-        elif isinstance(layer, L.Dropout):
-            parts.append(torch.nn.Dropout(layer.p))
-        elif type(layer) in (L.ReLU, L.Tanh, L.Sigmoid, L.Identity):
-            parts.append(getattr(torch.nn, type(layer).__name__)())
         else:
-            raise TypeError(f"to_torch cannot convert a {type(layer).__name__}")
+            arguments = {torch_name: config[ours] for ours, _, torch_name in row.attributes if torch_name}
+            parts.append(getattr(torch.nn, row.torch_class)(**arguments))
     return torch.nn.Sequential(*parts)
 
 
 def from_torch(module):
-    """A scratchgrad Sequential from a `torch.nn.Sequential` of Linear and supported activations."""
+    """A scratchgrad Sequential from a `torch.nn.Sequential` of the layers the table knows."""
     torch = _torch()
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(f"from_torch expects a torch.nn.Sequential, got {type(module).__name__}")
+    by_torch_class = {row.torch_class: row for row in LAYER_TYPES.values() if row.torch_class and not row.container}
     layers = []
     for part in module:
-        if isinstance(part, torch.nn.Linear):
+        row = by_torch_class.get(type(part).__name__)
+        if row is None or type(part) is not getattr(torch.nn, row.torch_class):
+            raise TypeError(f"from_torch cannot convert a {type(part).__name__}: supported are "
+                            f"{', '.join(sorted(by_torch_class))}")
+        if row.cls is L.Linear:
             weight = part.weight.detach().cpu().numpy()
             dtype = np.float64 if weight.dtype == np.float64 else np.float32
             linear = L.Linear(part.in_features, part.out_features, bias=part.bias is not None, dtype=dtype)
@@ -172,15 +174,9 @@ def from_torch(module):
             if part.bias is not None:
                 linear.bias.data[...] = part.bias.detach().cpu().numpy()
             layers.append(linear)
-        elif isinstance(part, torch.nn.LeakyReLU):
-            layers.append(L.LeakyReLU(part.negative_slope))
-        elif isinstance(part, torch.nn.Softmax):
-            layers.append(L.Softmax(part.dim if part.dim is not None else -1))
-        elif isinstance(part, torch.nn.Dropout):
-            layers.append(L.Dropout(part.p))
-        elif type(part).__name__ in ("ReLU", "Tanh", "Sigmoid", "Identity"):
-            layers.append(ACTIVATION_TYPES[type(part).__name__]())
         else:
-            raise TypeError(f"from_torch cannot convert a {type(part).__name__}: supported are Linear, ReLU, "
-                            f"LeakyReLU, Tanh, Sigmoid, Softmax, Dropout, Identity")
+            settings = {ours: getattr(part, torch_name) for ours, _, torch_name in row.attributes if torch_name}
+            if settings.get("axis", 0) is None:
+                settings["axis"] = -1  # torch.nn.Softmax(dim=None) means the last axis for 2-D inputs
+            layers.append(row.cls(**settings))
     return L.Sequential(*layers)

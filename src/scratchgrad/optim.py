@@ -16,16 +16,16 @@ from .value import Value
 
 # ---- optimizers ----
 
-PACK_BELOW = 50_000  # average numbers per parameter under which one flat buffer is faster
-
 
 class Optimizer:
     """Base: holds the parameters, counts steps, and applies `_update` to each.
 
-    Small Tensor parameters of one dtype are packed into one flat buffer (each `p.data`
-    becomes a view of its slice), so an update rule runs once over all of them instead of
-    once per parameter: on a small network, NumPy's per-call cost is most of the step.
+    `state[i]` is parameter i's state (Adam's running means, SGD's velocity), and that is all
+    `state_dict()` and checkpoints ever see. How the update runs is a separate, private
+    matter: small Tensor parameters are updated together through one flat buffer (`_FlatPack`).
     """
+
+    STATE_KEYS = ()  # the names of the per-parameter state arrays an update rule keeps
 
     def __init__(self, params, lr):
         self.params = list(params)
@@ -35,43 +35,11 @@ class Optimizer:
             if not isinstance(p, (Value, Tensor)):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, "
                                 f"expected a Value or a Tensor")
-        _check(lr > 0, f"lr must be > 0, got {lr}")
+        _check(_is_number(lr) and lr > 0, f"lr must be a number > 0, got {lr!r}")
         self.lr = lr
         self.step_count = 0
-        self._buffer = None
-        if self._worth_packing():
-            self._pack()
-            self.state = [{}]  # one state for the packed buffer
-        else:
-            self.state = [{} for _ in self.params]
-
-    def _worth_packing(self):
-        """Packing saves NumPy's per-call cost but copies the gradients into the buffer each
-        step: worth it while parameters are small (under ~50k numbers each, on average)."""
-        if not all(isinstance(p, Tensor) for p in self.params):
-            return False
-        if len({p.data.dtype for p in self.params}) != 1:
-            return False
-        return sum(p.data.size for p in self.params) / len(self.params) < PACK_BELOW
-
-    def _pack(self):
-        """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
-        self._buffer = np.concatenate([p.data.ravel() for p in self.params])
-        start = 0
-        for p in self.params:
-            p.data = self._buffer[start:start + p.data.size].reshape(p.data.shape)
-            start += p.data.size
-
-    def _unpack(self):
-        """Back to one state per parameter (PyTorch skips parameters without a gradient)."""
-        sizes = np.cumsum([p.data.size for p in self.params])[:-1]
-        per_parameter = [{} for _ in self.params]
-        for key, flat in self.state[0].items():
-            for state, part, p in zip(per_parameter, np.split(flat, sizes), self.params):
-                state[key] = part.reshape(p.data.shape).copy()
-        for p in self.params:
-            p.data = p.data.copy()
-        self._buffer, self.state = None, per_parameter
+        self.state = [{} for _ in self.params]
+        self._pack = _FlatPack(self.params) if _FlatPack.worth_it(self.params) else None
 
     def zero_grad(self):
         for p in self.params:
@@ -80,14 +48,10 @@ class Optimizer:
     def step(self):
         """Update every parameter that has a gradient."""
         self.step_count += 1
-        if self._buffer is not None and all(p.grad is not None for p in self.params):
-            if any(p.data.base is not self._buffer for p in self.params):
-                self._pack()  # someone replaced a p.data: take the new values in
-            grad = np.concatenate([p.grad.ravel() for p in self.params])
-            self._update(self._buffer, grad, self.state[0])
-            return
-        if self._buffer is not None:  # some gradient is missing: update one by one from now on
-            self._unpack()
+        if self._pack is not None:
+            if self._pack.step(self):
+                return
+            self.state, self._pack = self._pack.unpack(), None  # some gradient is missing: one by one from now on
         for p, state in zip(self.params, self.state):
             if p.grad is None:
                 continue
@@ -102,23 +66,121 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
+        """`{"lr", "step_count", "state": [per-parameter {name: array}]}`, copies, in parameter order."""
+        state = self._pack.unpacked_state() if self._pack is not None else self.state
         return {"lr": self.lr, "step_count": self.step_count,
-                "state": [{k: np.array(v) for k, v in s.items()} for s in self.state]}
+                "state": [{k: np.array(v) for k, v in s.items()} for s in state]}
+
+    def check_state_dict(self, state_dict):
+        """Raise ValueError unless `state_dict` fits these parameters (keys, shapes, numbers)."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"lr", "step_count", "state"} <= set(state_dict):
+            raise ValueError(f"{name}.load_state_dict expects a dict with lr, step_count and state")
+        lr, steps, state = state_dict["lr"], state_dict["step_count"], state_dict["state"]
+        if not (_is_number(lr) and lr > 0) or not (isinstance(steps, (int, np.integer)) and steps >= 0):
+            raise ValueError(f"{name}.load_state_dict: lr {lr!r} or step_count {steps!r} is not valid")
+        if not isinstance(state, (list, tuple)) or len(state) != len(self.params):
+            parts = len(state) if isinstance(state, (list, tuple)) else type(state).__name__
+            raise ValueError(f"{name}.load_state_dict: the state has {parts} parts, this optimizer "
+                             f"{len(self.params)} parameters")
+        for i, (part, p) in enumerate(zip(state, self.params)):
+            if not isinstance(part, dict) or not set(part) <= set(self.STATE_KEYS):
+                raise ValueError(f"{name}.load_state_dict: parameter {i}'s state has "
+                                 f"{sorted(part) if isinstance(part, dict) else part!r}, expected some of "
+                                 f"{list(self.STATE_KEYS)}")
+            for key, value in part.items():
+                value = np.asarray(value)
+                if value.shape != np.shape(p.data) or value.dtype.kind != "f":
+                    raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key} has shape {value.shape} "
+                                     f"({value.dtype}), the parameter {np.shape(p.data)}")
 
     def load_state_dict(self, state_dict):
-        if len(state_dict["state"]) != len(self.state):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
-                             f"{len(state_dict['state'])} parts, this optimizer {len(self.state)}")
+        """Restore a `state_dict()`; everything is checked before anything changes."""
+        self.check_state_dict(state_dict)
         self.lr = state_dict["lr"]
         self.step_count = int(state_dict["step_count"])
-        self.state = [{k: np.array(v) for k, v in s.items()} for s in state_dict["state"]]
+        state = [{k: np.array(v, dtype=np.result_type(p.data)) for k, v in s.items()}
+                 for s, p in zip(state_dict["state"], self.params)]
+        if self._pack is not None:
+            self._pack.load_state(state)
+        else:
+            self.state = state
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr}, {len(self.params)} parameters)"
 
 
+class _FlatPack:
+    """An execution detail: small Tensor parameters of one dtype live in one flat buffer.
+
+    Each `p.data` becomes a view of its slice, and the update rule runs once on the whole
+    buffer with flat state arrays, instead of once per parameter: on a small network NumPy's
+    per-call cost is most of the step. Nothing outside this class and `Optimizer` knows of it;
+    `unpacked_state()` / `load_state()` translate to and from per-parameter state.
+    """
+
+    PACK_BELOW = 50_000  # average numbers per parameter under which one flat buffer is faster
+
+    @classmethod
+    def worth_it(cls, params):
+        """Packing saves NumPy's per-call cost but copies the gradients into the buffer each
+        step: worth it while parameters are small (under ~50k numbers each, on average)."""
+        if not all(isinstance(p, Tensor) for p in params) or len({p.data.dtype for p in params}) != 1:
+            return False
+        return sum(p.data.size for p in params) / len(params) < cls.PACK_BELOW
+
+    def __init__(self, params):
+        self.params = params
+        self.ends = np.cumsum([p.data.size for p in params])
+        self.state = {}  # name -> flat array, one slice per parameter
+        self._repack()
+
+    def _repack(self):
+        """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
+        self.buffer = np.concatenate([p.data.ravel() for p in self.params])
+        for p, part in zip(self.params, self._split(self.buffer)):
+            p.data = part
+
+    def _split(self, flat):
+        starts = [0, *self.ends[:-1]]
+        return [flat[start:end].reshape(p.data.shape) for p, start, end in zip(self.params, starts, self.ends)]
+
+    def step(self, optimizer):
+        """One update of all parameters at once; False if some gradient is missing."""
+        params = self.params
+        if any(p.grad is None for p in params):
+            return False
+        if any(p.data.base is not self.buffer for p in params):
+            self._repack()  # someone replaced a p.data: take the new values in
+        grad = np.concatenate([p.grad.ravel() for p in params])
+        optimizer._update(self.buffer, grad, self.state)
+        return True
+
+    def unpacked_state(self):
+        per_parameter = [{} for _ in self.params]
+        for key, flat in self.state.items():
+            for state, part in zip(per_parameter, self._split(flat)):
+                state[key] = part
+        return per_parameter
+
+    def load_state(self, per_parameter):
+        keys = {key for state in per_parameter for key in state}
+        if any(set(state) != keys for state in per_parameter):
+            raise ValueError("packed optimizer state must hold the same entries for every parameter")
+        self.state = {key: np.concatenate([state[key].ravel() for state in per_parameter]) for key in keys}
+
+    def unpack(self):
+        """Per-parameter state and separate `p.data` arrays again, for updating one by one."""
+        state = [{key: value.copy() for key, value in s.items()} for s in self.unpacked_state()]
+        for p in self.params:
+            p.data = p.data.copy()
+        return state
+
+
 class SGD(Optimizer):
     """Gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight decay."""
+
+    STATE_KEYS = ("velocity",)
 
     def __init__(self, params, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr)
@@ -144,6 +206,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba); `weight_decay` adds an L2 term to the gradient, as torch.optim.Adam."""
 
     decoupled = False
+    STATE_KEYS = ("mean", "square")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
@@ -240,6 +303,10 @@ class LRScheduler:
     def step(self):
         self.t += 1
         self.optimizer.lr = self.schedule(self.t)
+
+
+def _is_number(x):
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _check(condition, message):

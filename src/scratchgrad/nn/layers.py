@@ -1,10 +1,16 @@
-"""Layers on the tensor engine, PyTorch-style: Linear, activations, Dropout, Sequential, MLP."""
+"""Layers on the tensor engine, PyTorch-style: Linear, activations, Dropout, Sequential, MLP.
+
+Each layer describes itself by `config()`, its constructor settings as plain data, and has one
+row in the table of layer types (table.py), which saving, loading, ONNX export and the PyTorch
+conversion all read.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import functional as F
+from ..checks import check_integer, check_number
 from ..tensor import Tensor
 from . import init as initializers
 from .module import Module
@@ -23,9 +29,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, init="pytorch", seed=None,
                  dtype=np.float32):
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        in_features = check_integer("in_features", in_features, minimum=1, where="Linear")
+        out_features = check_integer("out_features", out_features, minimum=1, where="Linear")
         rng = initializers.as_generator(seed)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Tensor(initializers.get(init)((in_features, out_features), rng=rng, dtype=dtype),
@@ -47,14 +52,30 @@ class Linear(Module):
             )
         return F.linear(x, self.weight, self.bias)
 
+    def config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None}
+
+    @staticmethod
+    def parameter_shapes(config):
+        """The shapes `config` implies, checked against a file's tensors before anything is allocated."""
+        shapes = {"weight": (config["in_features"], config["out_features"])}
+        if config.get("bias", True):
+            shapes["bias"] = (config["out_features"],)
+        return shapes
+
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, " \
-               f"bias={self.bias is not None}"
+        return ", ".join(f"{key}={value}" for key, value in self.config().items())
 
 
 class _Activation(Module):
     def __call__(self, x):
         return self.forward(_as_input(x, None))
+
+    def config(self):
+        return {}
+
+    def extra_repr(self):
+        return ", ".join(f"{key}={value}" for key, value in self.config().items())
 
 
 class ReLU(_Activation):
@@ -64,13 +85,13 @@ class ReLU(_Activation):
 
 class LeakyReLU(_Activation):
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = negative_slope
+        self.negative_slope = check_number("negative_slope", negative_slope, where="LeakyReLU")
 
     def forward(self, x):
         return x.leaky_relu(self.negative_slope)
 
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+    def config(self):
+        return {"negative_slope": self.negative_slope}
 
 
 class Tanh(_Activation):
@@ -85,13 +106,13 @@ class Sigmoid(_Activation):
 
 class Softmax(_Activation):
     def __init__(self, axis=-1):
-        self.axis = axis
+        self.axis = check_integer("axis", axis, where="Softmax")
 
     def forward(self, x):
         return F.softmax(x, self.axis)
 
-    def extra_repr(self):
-        return f"axis={self.axis}"
+    def config(self):
+        return {"axis": self.axis}
 
 
 class Identity(_Activation):
@@ -103,13 +124,14 @@ class Dropout(Module):
     """Zero inputs with probability `p` in training (scaling the rest by 1/(1-p)); identity in eval."""
 
     def __init__(self, p=0.5, seed=None):
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
-        self.p = p
+        self.p = check_number("p", p, minimum=0, maximum=1, high_open=True, where="Dropout")
         self.rng = initializers.as_generator(seed)
 
     def __call__(self, x):
         return F.dropout(_as_input(x, None), self.p, self.training, self.rng)
+
+    def config(self):
+        return {"p": self.p}
 
     def extra_repr(self):
         return f"p={self.p}"
@@ -169,16 +191,24 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self.layers)
 
-    # PyTorch names a Sequential's parts by position alone: "0.weight", not "layers.0.weight"
-    def named_children(self):
-        for index, layer in enumerate(self.layers):
-            if isinstance(layer, Module):
-                yield str(index), layer
+    def __setitem__(self, index, layer):
+        if not callable(layer):
+            raise TypeError(f"Sequential holds layers (callables), got {type(layer).__name__}")
+        self.layers[index] = layer
 
-    def _named_parameters(self, prefix):
-        for index, layer in enumerate(self.layers):
-            if isinstance(layer, Module):
-                yield from layer._named_parameters(f"{prefix}{index}.")
+    def __delitem__(self, index):
+        del self.layers[index]
+
+    @classmethod
+    def from_layers(cls, layers):
+        """A container of this class holding exactly `layers` (how a file's Sequential or MLP is rebuilt)."""
+        container = cls.__new__(cls)
+        Sequential.__init__(container, *layers)
+        return container
+
+    def _attributes(self):
+        # PyTorch names a Sequential's parts by position alone: "0.weight", not "layers.0.weight"
+        return [(str(index), layer) for index, layer in enumerate(self.layers)]
 
 
 class MLP(Sequential):
@@ -206,6 +236,4 @@ class MLP(Sequential):
         if output_activation is not None:
             layers.append(make_activation(output_activation))
         super().__init__(*layers)
-        self.config = dict(in_features=in_features, hidden_sizes=list(hidden_sizes),
-                           out_features=out_features, activation=activation, dropout=dropout,
-                           output_activation=output_activation)
+

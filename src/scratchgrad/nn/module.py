@@ -1,9 +1,10 @@
 """`Module`: the base of every network, on either engine.
 
 A module finds its parameters and submodules by looking at its own attributes: a
-parameter (a `Value` or a `Tensor` leaf that requires grad), a submodule, or a list /
-tuple of either. Nothing needs registering by hand, and subclasses need not call
-`super().__init__()`.
+parameter (a `Value` or a `Tensor` leaf that requires grad), a submodule, or a list,
+tuple or dict of those (nested as deep as you like). Nothing needs registering by hand,
+and subclasses need not call `super().__init__()`. One walk (`_members`) serves
+`parameters()`, `modules()`, `train()` / `eval()` and saving, so they always agree.
 """
 
 from __future__ import annotations
@@ -18,38 +19,72 @@ def _is_parameter(x) -> bool:
     return isinstance(x, (Value, Tensor)) and x.requires_grad and not x._prev
 
 
+def _members_of(item, name):
+    """`(name, item)` for each Module or parameter in `item`, looking into lists, tuples and dicts."""
+    if isinstance(item, Module) or _is_parameter(item):
+        yield name, item
+    elif isinstance(item, (list, tuple)):
+        for index, element in enumerate(item):
+            yield from _members_of(element, f"{name}.{index}")
+    elif isinstance(item, dict):
+        for key, element in item.items():
+            yield from _members_of(element, f"{name}.{key}")
+
+
 class Module:
     training = True  # the class default; train() / eval() set it per instance
 
-    # ---- what a module holds ----
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no forward(): write `def forward(self, x): ...` (or __call__)")
+
+    # ---- what a module holds: one walk, used by everything below ----
+
+    def _attributes(self):
+        """`(name, value)` of what this module holds; Sequential names its layers by position."""
+        return vars(self).items()
+
+    def _members(self):
+        """`(name, item)` for every submodule and parameter held directly by this module."""
+        for name, value in self._attributes():
+            yield from _members_of(value, name)
 
     def named_children(self):
         """Yield `(name, submodule)` for the modules held directly by this one."""
-        for name, attribute in vars(self).items():
-            if isinstance(attribute, Module):
-                yield name, attribute
-            elif isinstance(attribute, (list, tuple)):
-                for index, item in enumerate(attribute):
-                    if isinstance(item, Module):
-                        yield f"{name}.{index}", item
+        for name, member in self._members():
+            if isinstance(member, Module):
+                yield name, member
+
+    def named_modules(self, prefix: str = ""):
+        """Yield `(name, module)` for this module and every one below it, each once."""
+        seen = {id(self)}
+        stack = [(prefix, self)]
+        while stack:  # depth first, in attribute order; a module used twice is listed once
+            name, module = stack.pop()
+            yield name, module
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module.named_children() if id(child) not in seen]
+            seen.update(id(child) for _, child in children)
+            stack.extend(reversed(children))
 
     def modules(self):
-        """This module and every module below it."""
-        yield self
-        for _, child in self.named_children():
-            yield from child.modules()
+        """This module and every module below it, each once."""
+        return (module for _, module in self.named_modules())
 
     def named_parameters(self, prefix: str = ""):
-        """Yield `(name, parameter)` pairs, names dotted like PyTorch's (`layers.0.weight`)."""
-        seen = set()
-        for name, parameter in self._named_parameters(prefix):
-            if id(parameter) not in seen:  # a parameter shared by two layers counts once
-                seen.add(id(parameter))
-                yield name, parameter
+        """Yield `(name, parameter)` pairs, names dotted like PyTorch's (`layers.0.weight`).
 
-    def _named_parameters(self, prefix):
-        for name, attribute in vars(self).items():
-            yield from _named_parameters_in(attribute, prefix + name)
+        A parameter shared by two layers, or a layer used twice, counts once.
+        """
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, member in module._members():
+                if not isinstance(member, Module) and id(member) not in seen:
+                    seen.add(id(member))
+                    yield (f"{module_name}.{name}" if module_name else name), member
 
     def parameters(self) -> list:
         return [parameter for _, parameter in self.named_parameters()]
@@ -124,13 +159,3 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines + [")"])
-
-
-def _named_parameters_in(attribute, name):
-    if isinstance(attribute, Module):
-        yield from attribute._named_parameters(name + ".")
-    elif isinstance(attribute, (list, tuple)):
-        for index, item in enumerate(attribute):
-            yield from _named_parameters_in(item, f"{name}.{index}")
-    elif _is_parameter(attribute):
-        yield name, attribute

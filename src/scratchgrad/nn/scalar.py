@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from ..value import Value
 from .module import Module
 
@@ -106,6 +108,60 @@ class MLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
+
+    # ---- as data: the layers it holds now, and their weights as one matrix per layer ----
+
+    def config(self):
+        """`{"nin": ..., "layers": [[nout, activation], ...]}`, from the layers as they are now."""
+        layers = []
+        for layer in self.layers:
+            activations = {neuron.activation for neuron in layer.neurons}
+            if len(activations) != 1:
+                raise ValueError(f"a scalar MLP layer mixes activations {sorted(map(str, activations))}: "
+                                 f"it cannot be described as one layer")
+            layers.append([len(layer.neurons), activations.pop()])
+        return {"nin": len(self.layers[0].neurons[0].w), "layers": layers}
+
+    @classmethod
+    def from_config(cls, config):
+        mlp = cls.__new__(cls)
+        sizes = [config["nin"]] + [nout for nout, _ in config["layers"]]
+        mlp.layers = [Layer(sizes[i], nout, activation, seed=0) for i, (nout, activation) in
+                      enumerate(config["layers"])]
+        return mlp
+
+    @staticmethod
+    def parameter_shapes(config):
+        sizes = [config["nin"]] + [nout for nout, _ in config["layers"]]
+        shapes = {}
+        for i, (nin, nout) in enumerate(zip(sizes[:-1], sizes[1:])):
+            shapes[f"layers.{i}.weight"], shapes[f"layers.{i}.bias"] = (nin, nout), (nout,)
+        return shapes
+
+    def state_dict(self):
+        """`{"layers.i.weight": (nin, nout) array, "layers.i.bias": (nout,) array}`, as nn.Linear's."""
+        state = {}
+        for i, layer in enumerate(self.layers):
+            state[f"layers.{i}.weight"] = np.array([[w.data for w in n.w] for n in layer.neurons]).T
+            state[f"layers.{i}.bias"] = np.array([n.b.data for n in layer.neurons])
+        return state
+
+    def load_state_dict(self, state):
+        """Copy weights in from a `state_dict()`-shaped dict; everything is checked before anything is copied."""
+        expected = self.state_dict()
+        if not isinstance(state, dict) or set(state) != set(expected):
+            names = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise KeyError(f"ScalarMLP.load_state_dict: expected {sorted(expected)}, got {names}")
+        for name, array in expected.items():
+            if np.shape(state[name]) != array.shape:
+                raise ValueError(f"ScalarMLP.load_state_dict: {name} has shape {np.shape(state[name])}, "
+                                 f"the model expects {array.shape}")
+        for i, layer in enumerate(self.layers):
+            weight, bias = np.asarray(state[f"layers.{i}.weight"]), np.asarray(state[f"layers.{i}.bias"])
+            for j, neuron in enumerate(layer.neurons):
+                for k, w in enumerate(neuron.w):
+                    w.data = float(weight[k, j])
+                neuron.b.data = float(bias[j])
 
     def __repr__(self):
         return "MLP(" + ", ".join(repr(layer) for layer in self.layers) + ")"

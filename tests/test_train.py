@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 
 from scratchgrad import Tensor, fit, nn, optim
 from scratchgrad.datasets import make_spiral
+from scratchgrad.errors import InvalidParameterError
 from scratchgrad.train import (
     Callback,
     EarlyStopping,
@@ -158,16 +159,19 @@ def test_evaluate_matches_sklearn_accuracy():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(loss="hinge"), "loss must be one of"),
-    (dict(validation_split=1.5), r"validation_split must be in \[0, 1\)"),
-    (dict(epochs=-1), "epochs must be a non-negative integer"),
+    (dict(validation_split=1.5), r"validation_split must be a number in \[0, 1\), got 1.5"),
+    (dict(epochs=-1), "epochs must be an integer >= 0, got -1"),
+    (dict(epochs="10"), "epochs must be an integer >= 0, got '10'"),
     (dict(metrics=("f1",)), "metrics must be among"),
     (dict(loss="mse", metrics=("accuracy",)), "'accuracy' needs a classification loss"),
-    (dict(batch_size=0), "batch_size must be a positive integer"),
+    (dict(batch_size=0), "batch_size must be an integer >= 1, got 0"),
+    (dict(batch_size=None), "batch_size must be an integer >= 1, got None"),
+    (dict(verbose=3), "verbose must be one of 0, 1, 2, got 3"),
 ])
 def test_bad_arguments(kwargs, message):
     X, y = small_problem()
-    with pytest.raises(ValueError, match=message):
-        fit(nn.MLP(4, [8], 2), X, y, verbose=0, **kwargs)
+    with pytest.raises(InvalidParameterError, match=message):
+        fit(nn.MLP(4, [8], 2), X, y, **{"verbose": 0, **kwargs})
 
 
 def test_bad_data():
@@ -185,3 +189,121 @@ def test_batches_cover_every_sample_once():
     seen = np.concatenate([yb for _, yb in batches(X, y, 3, rng=np.random.default_rng(0))])
     assert sorted(seen) == list(range(10)) and not np.array_equal(seen, np.arange(10))
     assert [len(b) for b, _ in batches(X, y, 4, shuffle=False)] == [4, 4, 2]
+
+
+# ---- data checked up front, each problem named ----
+
+
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_nan_or_infinite_targets_are_named_before_training(loss):
+    X, y = small_problem()
+    y = y.astype(float)
+    y[[3, 17]] = [np.nan, np.inf]
+    model = nn.MLP(4, [8], 1 if loss == "mse" else 2, seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"y \(the targets\) contains NaN or infinite values in 2 rows \(3, 17\)"):
+        fit(model, X, y, loss=loss, metrics=(), verbose=0)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+def test_nan_features_are_named_as_features():
+    X, y = small_problem()
+    X[5, 2] = np.nan
+    with pytest.raises(ValueError, match=r"X \(the features\) contains NaN or infinite values in 1 row \(5\)"):
+        fit(nn.MLP(4, [8], 2), X, y, verbose=0)
+
+
+# ---- the divergence guard: back to the weights before the step that diverged ----
+
+
+class BlowUpAt(Callback):
+    """Makes the optimizer's step at (epoch, batch) infinite, and records the weights just before it."""
+
+    def __init__(self, epoch, batch):
+        self.target, self.epoch, self.before = (epoch, batch), None, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.target:
+            self.before = self.model.state_dict()
+            self.optimizer.lr = np.inf  # w -= inf * g: every weight becomes infinite or NaN
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered", "ignore:overflow encountered")
+@pytest.mark.parametrize("batch_size, epochs, blow_up_at, reported", [
+    (32, 3, (0, 0), "epoch 1, batch 2"),         # the very first step
+    (32, 3, (1, 3), "epoch 2, batch 5"),         # mid-epoch, not in the first epoch
+    (32, 3, (1, 6), "epoch 2, batch 7"),         # the last batch of an epoch (200 rows: 7 batches)
+    (32, 2, (1, 6), "epoch 2, batch 7"),         # the very last step of the run: no loss follows it
+    (200, 4, (2, 0), "epoch 3, batch 1"),        # one batch per epoch
+], ids=["first-step", "mid-epoch", "last-batch", "last-step-of-run", "one-batch-per-epoch"])
+def test_divergence_leaves_the_weights_from_before_the_step_that_diverged(batch_size, epochs, blow_up_at,
+                                                                           reported):
+    X, y = small_problem()
+    model = nn.MLP(4, [16], 2, seed=0, dtype=np.float64)
+    blow_up = BlowUpAt(*blow_up_at)
+    with pytest.raises(TrainingDivergedError, match=reported):
+        fit(model, X, y, optimizer=optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=epochs,
+            batch_size=batch_size, callbacks=[blow_up], verbose=0, seed=0)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, blow_up.before[name])
+    model.eval()
+    assert np.all(np.isfinite(model(Tensor(X)).data))
+    assert np.isfinite(evaluate(model, X, y)["loss"])
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_a_loss_that_is_not_finite_before_any_step_leaves_the_weights_untouched():
+    X, y = small_problem()
+    X[0, 0] = 1e30  # finite, but overflows float32 in the first layer
+    model = nn.MLP(4, [8], 1, seed=0)
+    before = model.state_dict()
+    with pytest.raises(TrainingDivergedError, match="before any update: the weights are unchanged"):
+        fit(model, X, y, loss="mse", metrics=(), shuffle=False, verbose=0)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+# ---- the progress bar where it is drawn ----
+
+
+def test_progress_bar_on_a_terminal_or_in_ci_is_tqdm_text_bar():
+    from tqdm.std import tqdm as text_bar
+
+    from scratchgrad.train import _progress_bar
+
+    bar = _progress_bar(5, 0, 1, verbose=1)
+    try:
+        assert type(bar) is text_bar and bar.disable  # stderr is not a terminal under pytest: silent
+    finally:
+        bar.close()
+    assert _progress_bar(5, 0, 1, verbose=2) is None
+
+
+def test_progress_bar_in_jupyter_without_ipywidgets_is_a_text_bar_and_no_warning(monkeypatch, capsys):
+    """tqdm.auto in a kernel without ipywidgets warns 'IProgress not found' and draws nothing."""
+    import sys
+    import types
+    import warnings
+
+    from tqdm.std import tqdm as text_bar
+
+    from scratchgrad.train import _progress_bar
+
+    shell = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", types.ModuleType("ipykernel.zmqshell"))
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets fails
+    for name in ("tqdm.auto", "tqdm.autonotebook", "tqdm.notebook"):  # chosen afresh, as in a new kernel
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bar = _progress_bar(3, 0, 1, verbose=1)
+        drawn = not bar.disable
+        bar.update()
+        bar.close()
+    assert type(bar) is text_bar and drawn
+    assert "epoch 1/1" in capsys.readouterr().out  # drawn on stdout, which Jupyter redraws in place

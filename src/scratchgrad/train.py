@@ -1,8 +1,16 @@
-"""`fit`: the Keras-style training loop, with validation, callbacks and a progress bar."""
+"""`fit`: the Keras-style training loop, with validation, callbacks and a progress bar.
+
+`fit`, at the bottom, reads as a table of contents: argument checks, the hold-out split,
+the epoch loop, checkpointing; each is a small function above it. Two pieces are shared
+with the scikit-learn estimators, so both loops batch and fail alike: `batch_indices`
+(one permutation per epoch, cut into mini-batches) and `DivergenceGuard` (stop when the
+loss is no longer finite, and go back to the weights from before the step that broke it).
+"""
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -11,7 +19,8 @@ import numpy as np
 
 from . import functional as F
 from . import graph
-from .errors import TrainingDivergedError
+from .checks import check_bool, check_choice, check_integer, check_number
+from .errors import InvalidParameterError, TrainingDivergedError
 from .nn.module import Module
 from .tensor import Tensor
 
@@ -21,10 +30,22 @@ LOSSES = {
     "binary_cross_entropy": F.binary_cross_entropy_with_logits,
 }
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
-
+METRICS = ("accuracy", "mae", "mse")
 
 
 # ---- batches ----
+
+
+def batch_indices(n_samples, batch_size, shuffle=True, rng=None):
+    """Yield what selects each mini-batch of `n_samples` rows: index arrays drawn from one
+    permutation per call when shuffling, else plain slices (NumPy views, no copy)."""
+    if shuffle:
+        order = (rng if rng is not None else np.random.default_rng()).permutation(n_samples)
+        for start in range(0, n_samples, batch_size):
+            yield order[start:start + batch_size]
+    else:
+        for start in range(0, n_samples, batch_size):
+            yield slice(start, start + batch_size)
 
 
 def batches(X, y, batch_size, shuffle=True, rng=None):
@@ -32,16 +53,77 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
     n = len(X)
     if len(y) != n:
         raise ValueError(f"batches: X has {n} samples but y has {len(y)}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if shuffle:
-        order = (rng if rng is not None else np.random.default_rng()).permutation(n)
-        for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
-            yield X[index], y[index]
-    else:
-        for start in range(0, n, batch_size):
-            yield X[start:start + batch_size], y[start:start + batch_size]
+    batch_size = check_integer("batch_size", batch_size, minimum=1)
+    for index in batch_indices(n, batch_size, shuffle, rng):
+        yield X[index], y[index]
+
+
+# ---- the divergence guard ----
+
+
+class DivergenceGuard:
+    """Stops training when the loss is no longer finite, leaving the weights of the step before.
+
+    The loss of a batch is checked before its step; a non-finite loss means the previous
+    step broke the weights, so the guard keeps a copy of the weights from before every step
+    and puts it back. The copy goes into arrays allocated once: one pass over the weights
+    per step, against the three matrix products per layer of the forward and backward
+    passes (each `batch_size` multiply-adds per weight) and the ~10 passes of an Adam step;
+    the way back is then always exactly one step long, whatever the epoch or batch.
+    The optimizer's own state (momentum, Adam's averages) is not rolled back.
+
+    `who` starts each message ("fit", "MLPClassifier"), `unit` names the outer loop
+    ("epoch", "iteration") and `advice` ends it.
+    """
+
+    def __init__(self, parameters, who="fit", unit="epoch", advice="try a lower learning rate"):
+        self.parameters = list(parameters)
+        self.who, self.unit, self.advice = who, unit, advice
+        self.steps_taken = 0
+        self._before_last_step = None
+
+    def step(self, optimizer):
+        """`optimizer.step()`, after copying the weights it starts from."""
+        self._remember()
+        optimizer.step()
+        self.steps_taken += 1
+
+    def check_loss(self, value, epoch, batch):
+        """Raise TrainingDivergedError (weights restored) if the loss `value` is NaN or infinite."""
+        if math.isfinite(value):
+            return
+        if self.steps_taken == 0:
+            raise TrainingDivergedError(
+                f"{self.who}: the loss is {value} at {self.unit} {epoch}, batch {batch}, before any "
+                f"update: the weights are unchanged. The data's scale or the initial weights give a "
+                f"non-finite loss; scale the features and targets")
+        self._restore()
+        raise TrainingDivergedError(
+            f"{self.who}: the loss became {value} at {self.unit} {epoch}, batch {batch}; training stopped "
+            f"and the model keeps its weights from before the step that diverged (the last with a finite "
+            f"loss); {self.advice}")
+
+    def check_weights(self, epoch, batch):
+        """After the last step of an epoch no loss follows to check it: check the weights themselves."""
+        if self.steps_taken and not all(np.all(np.isfinite(p.data)) for p in self.parameters):
+            self._restore()
+            raise TrainingDivergedError(
+                f"{self.who}: the weights became NaN or infinite at {self.unit} {epoch}, batch {batch}; "
+                f"training stopped and the model keeps its weights from before that step; {self.advice}")
+
+    def _remember(self):
+        if self._before_last_step is None:
+            self._before_last_step = [np.array(p.data, copy=True) for p in self.parameters]
+            return
+        for saved, p in zip(self._before_last_step, self.parameters):
+            np.copyto(saved, p.data)
+
+    def _restore(self):
+        for saved, p in zip(self._before_last_step, self.parameters):
+            if isinstance(p.data, np.ndarray):
+                p.data[...] = saved  # in place: views of p.data (an optimizer's buffer) stay valid
+            else:
+                p.data = float(saved)  # a Value's plain float
 
 
 # ---- history and callbacks ----
@@ -90,11 +172,10 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
                  restore_best_weights=False):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if patience < 0 or min_delta < 0:
-            raise ValueError("patience and min_delta must be >= 0")
-        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.mode = check_choice("mode", mode, ("auto", "min", "max"), where="EarlyStopping")
+        self.patience = check_integer("patience", patience, minimum=0, where="EarlyStopping")
+        self.min_delta = check_number("min_delta", min_delta, minimum=0, where="EarlyStopping")
+        self.monitor = monitor
         self.restore_best_weights = restore_best_weights
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
 
@@ -132,7 +213,7 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule):
         if not callable(schedule):
-            raise TypeError(f"schedule must be a function of the epoch number, got {schedule!r}")
+            raise InvalidParameterError(f"schedule must be a function of the epoch number, got {schedule!r}")
         self.schedule = schedule
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -151,9 +232,6 @@ def _correct(outputs, targets, loss_name):
     return int(np.sum(predicted == labels))
 
 
-METRICS = ("accuracy", "mae", "mse")
-
-
 def _metric_sums(metrics, outputs, targets, loss_name):
     sums = {}
     for metric in metrics:
@@ -167,20 +245,107 @@ def _metric_sums(metrics, outputs, targets, loss_name):
     return sums
 
 
-# ---- fit ----
+# ---- the progress bar ----
 
 
-def _prepare(X, y, dtype, loss_name, n_outputs=None):
+def _progress_bar(total, epoch, epochs, verbose):
+    """A bar for one epoch (verbose=1), or None (verbose 0 or 2, or tqdm missing: lines per epoch).
+
+    In Jupyter with ipywidgets, tqdm's widget bar. Without ipywidgets, tqdm.auto would
+    pick the widget bar anyway, warn "IProgress not found" and draw nothing: there the text
+    bar goes to stdout, which Jupyter redraws in place. Elsewhere, the text bar on stderr,
+    silent when stderr is not a terminal (CI, pipes).
+    """
+    if verbose != 1:
+        return None
+    try:
+        from tqdm.std import tqdm as text_bar
+    except ImportError:
+        warnings.warn("progress bars need tqdm: pip install 'scratchgrad[progress]' (showing a line per epoch)",
+                      stacklevel=4)
+        return None
+    settings = dict(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=False, unit="batch")
+    if not _in_jupyter():
+        return text_bar(**settings, disable=None, file=sys.stderr)
+    if _importable("ipywidgets"):
+        from tqdm.notebook import tqdm as widget_bar
+
+        return widget_bar(**settings)
+    return text_bar(**settings, file=sys.stdout)
+
+
+def _in_jupyter():
+    """Running in a Jupyter kernel (notebook, lab, VS Code, Colab), not a Qt console or Spyder (tqdm's test)."""
+    if "ipykernel.zmqshell" not in sys.modules or "IPython" not in sys.modules:
+        return False
+    if sys.modules["IPython"].get_ipython() is None:  # ipykernel imported, but no kernel running here
+        return False
+    return not any(name == "QT_API" or name.startswith("SPYDER") for name in os.environ)
+
+
+def _importable(name):
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _format_logs(logs):
+    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
+
+
+# ---- argument checks ----
+
+
+def _loss(loss):
+    if callable(loss):
+        return getattr(loss, "__name__", "custom"), loss
+    if not (isinstance(loss, str) and loss in LOSSES):
+        raise InvalidParameterError(f"loss must be one of {sorted(LOSSES)} or a function, got {loss!r}")
+    return loss, LOSSES[loss]
+
+
+def _metrics(metrics, loss_name):
+    if metrics is None:
+        return ("accuracy",) if loss_name in CLASSIFICATION_LOSSES else ()
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    for metric in metrics:
+        if metric not in METRICS:
+            raise InvalidParameterError(f"metrics must be among {METRICS}, got {metric!r}")
+        if metric == "accuracy" and loss_name not in CLASSIFICATION_LOSSES:
+            raise InvalidParameterError(f"'accuracy' needs a classification loss, not {loss_name!r}")
+    return metrics
+
+
+def _check_arguments(model, loss, metrics, epochs, batch_size, shuffle, validation_split, verbose,
+                     checkpoint_every):
+    """Every argument of `fit` checked before any work: returns (loss name, loss function, metrics)."""
+    if not isinstance(model, Module):
+        raise InvalidParameterError(f"fit expects a scratchgrad Module, got {type(model).__name__}")
+    loss_name, loss_fn = _loss(loss)
+    check_integer("epochs", epochs, minimum=0, where="fit")
+    check_integer("batch_size", batch_size, minimum=1, where="fit")
+    check_bool("shuffle", shuffle, where="fit")
+    check_number("validation_split", validation_split, minimum=0, maximum=1, high_open=True, where="fit")
+    check_choice("verbose", verbose, (0, 1, 2), where="fit")
+    check_integer("checkpoint_every", checkpoint_every, minimum=1, where="fit")
+    return loss_name, loss_fn, _metrics(metrics, loss_name)
+
+
+def _prepare(X, y, dtype, loss_name):
+    """X and y as arrays of the model's dtype (class indices for cross_entropy), checked first."""
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise TypeError(f"X must be numeric, got dtype {X.dtype}")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinite values")
+    for name, what, array in (("X", "features", X), ("y", "targets", y)):
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+            raise ValueError(f"{name} (the {what}) must be numeric, got dtype {array.dtype}")
+        _check_finite(name, what, array)
     X = X.astype(dtype, copy=False)
     if loss_name == "cross_entropy" and y.ndim == 1:
         if y.dtype.kind == "f" and not np.all(y == np.round(y)):
@@ -193,39 +358,227 @@ def _prepare(X, y, dtype, loss_name, n_outputs=None):
     return X, y
 
 
+def _check_finite(name, what, array):
+    if array.dtype.kind not in "fc" or np.all(np.isfinite(array)):
+        return
+    rows = np.flatnonzero(~np.isfinite(array).reshape(len(array), -1).all(axis=1))
+    shown = ", ".join(str(row) for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
+    raise ValueError(f"{name} (the {what}) contains NaN or infinite values in {len(rows)} "
+                     f"row{'s' if len(rows) > 1 else ''} ({shown}); remove or fill them before training")
+
+
 def _class_weights(class_weight, y, n_classes):
     if class_weight is None:
         return None
     labels = y if y.ndim == 1 else y.argmax(axis=1)
     if isinstance(class_weight, str):
-        if class_weight != "balanced":
-            raise ValueError(f"class_weight must be a dict or 'balanced', got {class_weight!r}")
+        check_choice("class_weight", class_weight, ("balanced",), where="fit")
         counts = np.bincount(labels, minlength=n_classes).astype(float)
         return np.where(counts > 0, len(labels) / (n_classes * np.maximum(counts, 1)), 0.0)
     weights = np.ones(n_classes)
     for label, weight in class_weight.items():
         if not 0 <= label < n_classes:
-            raise ValueError(f"class_weight names class {label}, outside [0, {n_classes})")
+            raise InvalidParameterError(f"class_weight names class {label}, outside [0, {n_classes})")
         weights[label] = weight
     return weights
 
 
-def _progress_bar(total, epoch, epochs, verbose):
-    """A tqdm bar for one epoch, or None (verbose != 1, or tqdm missing: then epoch lines)."""
-    if verbose != 1:
-        return None
+def _loss_arguments(class_weight, loss_name, model, X, y):
+    """Extra keyword arguments of the loss function: the class weights, if any."""
+    if class_weight is None:
+        return {}
+    if loss_name != "cross_entropy":
+        raise InvalidParameterError("class_weight needs loss='cross_entropy'")
+    with graph.no_grad():
+        n_classes = model(Tensor(X[:1], dtype=X.dtype)).shape[-1]
+    return {"weight": _class_weights(class_weight, y, n_classes)}
+
+
+def _dtype_of(model):
+    parameters = model.parameters()
+    return parameters[0].data.dtype if parameters else np.float32
+
+
+# ---- the hold-out split ----
+
+
+def _hold_out(X, y, validation_split, validation_data, rng):
+    """`(X, y, validation_data)`: `validation_split` of the rows drawn at random for validation
+    (not Keras's last rows: data is often sorted by class), unless validation data is given."""
+    if validation_data is not None or not validation_split:
+        return X, y, validation_data
+    n_val = int(round(len(X) * validation_split))
+    if n_val < 1 or n_val >= len(X):
+        raise InvalidParameterError(f"validation_split={validation_split} leaves no samples on one side "
+                                    f"of {len(X)} rows")
+    held_out = rng.permutation(len(X))
+    validation = held_out[:n_val]
+    training = held_out[n_val:]
+    return X[training], y[training], (X[validation], y[validation])
+
+
+# ---- the epoch loop ----
+
+
+@dataclass
+class _Run:
+    """What every epoch of one `fit` call shares."""
+
+    model: Module
+    X: np.ndarray
+    y: np.ndarray
+    loss_fn: object
+    loss_args: dict
+    optimizer: object
+    metrics: tuple
+    loss_name: str
+    batch_size: int
+    shuffle: bool
+    rng: np.random.Generator
+    callbacks: list
+    epochs: int
+    verbose: int
+    guard: DivergenceGuard
+    validation_data: tuple | None
+    loss: object
+
+
+def _run_epoch(run, epoch, history):
+    """Train one epoch, evaluate on the validation data, record and report it."""
+    for callback in run.callbacks:
+        callback.on_epoch_begin(epoch)
+    logs = _train_one_epoch(run, epoch)
+    if run.validation_data is not None:
+        scores = evaluate(run.model, *run.validation_data, loss=run.loss, metrics=run.metrics,
+                          class_weights=run.loss_args.get("weight"))
+        logs.update({f"val_{k}": v for k, v in scores.items()})
+    history.append(epoch, logs)
+    if run.verbose:
+        print(f"epoch {epoch + 1}/{run.epochs}  {_format_logs(logs)}")
+    for callback in run.callbacks:
+        callback.on_epoch_end(epoch, logs)
+
+
+def _train_one_epoch(run, epoch):
+    """One pass over the training rows in mini-batches: forward, loss, guard, backward, step."""
+    model, callbacks, guard = run.model, run.callbacks, run.guard
+    bar = _progress_bar(math.ceil(len(run.X) / run.batch_size), epoch, run.epochs, run.verbose)
+    totals, seen, batch_number = {"loss": 0.0, **{m: 0.0 for m in run.metrics}}, 0, 0
     try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        warnings.warn("progress bars need tqdm: pip install 'scratchgrad[progress]' (showing a line per epoch)",
-                      stacklevel=4)
-        return None
-    return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=None,
-                unit="batch", file=sys.stderr)
+        for index, rows in enumerate(batch_indices(len(run.X), run.batch_size, run.shuffle, run.rng)):
+            Xb, yb, batch_number = run.X[rows], run.y[rows], index + 1
+            for callback in callbacks:
+                callback.on_batch_begin(index)
+            out = model(Tensor(Xb, dtype=Xb.dtype))
+            batch_loss = run.loss_fn(out, yb, **run.loss_args)
+            value = float(batch_loss.data)
+            guard.check_loss(value, epoch + 1, batch_number)
+            run.optimizer.zero_grad()
+            batch_loss.backward()
+            guard.step(run.optimizer)
+            totals["loss"] += value * len(Xb)
+            for m, s in _metric_sums(run.metrics, out.data, yb, run.loss_name).items():
+                totals[m] += s
+            seen += len(Xb)
+            if bar is not None:
+                bar.update()
+                bar.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()}, refresh=False)
+            for callback in callbacks:
+                callback.on_batch_end(index, {"loss": value})
+        guard.check_weights(epoch + 1, batch_number)
+    finally:
+        if bar is not None:
+            bar.close()
+    return {k: v / max(seen, 1) for k, v in totals.items()}
 
 
-def _format_logs(logs):
-    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
+# ---- checkpointing ----
+
+
+def _checkpoint_path(path):
+    from pathlib import Path
+
+    path = Path(path)
+    return path / "checkpoint.safetensors" if path.suffix != ".safetensors" else path
+
+
+def _resume(resume_from, model, optimizer, rng):
+    """`(history, first epoch)`: empty and 0, or as the checkpoint at `resume_from` left them."""
+    history = History()
+    if resume_from is None:
+        return history, 0
+    from .io import load_checkpoint
+
+    last_epoch, history.history, history.epoch = load_checkpoint(_checkpoint_path(resume_from), model,
+                                                                   optimizer, rng)
+    return history, last_epoch + 1
+
+
+def _save_checkpoint_if_due(checkpoint_dir, checkpoint_every, run, epoch, history, stopping):
+    """Every `checkpoint_every` epochs, at the last epoch, and when a callback stops the run."""
+    if checkpoint_dir is None:
+        return
+    if (epoch + 1) % checkpoint_every == 0 or epoch + 1 == run.epochs or stopping:
+        from .io import save_checkpoint
+
+        save_checkpoint(_checkpoint_path(checkpoint_dir), run.model, run.optimizer, run.rng, epoch, history)
+
+
+# ---- fit and evaluate ----
+
+
+def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
+        validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
+        verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
+    """Train `model` on `(X, y)` with mini-batches; returns the per-epoch History.
+
+    `y` holds class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy),
+    or targets (mse). `metrics` defaults to accuracy for classification losses.
+    `validation_split` holds out that fraction of the samples, drawn at random with `seed`
+    (Keras takes the last rows, which leaves whole classes out of sorted data).
+    `verbose`: 0 silent, 1 a progress bar per epoch (a widget in Jupyter, text on a
+    terminal, nothing in CI or pipes) and a line per epoch, 2 a line per epoch.
+
+    If the loss becomes NaN or infinite, `fit` raises TrainingDivergedError and the model
+    keeps its weights from before the step that diverged (the last with a finite loss);
+    the optimizer's state is not rolled back, so make a new optimizer to train on.
+
+    `checkpoint_dir` keeps `checkpoint.safetensors` there (model, optimizer state, random
+    generators, epoch, history), rewritten every `checkpoint_every` epochs; `resume_from`
+    (that file or its folder) continues a run from it, with the same model, optimizer
+    type, data and seed, to the same result as a run never stopped. Callback state (such
+    as EarlyStopping's patience count) is not in the checkpoint.
+    """
+    loss_name, loss_fn, metrics = _check_arguments(model, loss, metrics, epochs, batch_size, shuffle,
+                                                   validation_split, verbose, checkpoint_every)
+    X, y = _prepare(X, y, _dtype_of(model), loss_name)
+    rng = np.random.default_rng(seed)
+    X, y, validation_data = _hold_out(X, y, validation_split, validation_data, rng)
+    if optimizer is None:
+        from .optim import Adam
+
+        optimizer = Adam(model.parameters(), lr=1e-3)
+    loss_args = _loss_arguments(class_weight, loss_name, model, X, y)
+    history, start_epoch = _resume(resume_from, model, optimizer, rng)
+
+    callbacks, state = list(callbacks), FitState()
+    for callback in callbacks:
+        callback.model, callback.optimizer, callback.fit_state = model, optimizer, state
+    run = _Run(model, X, y, loss_fn, loss_args, optimizer, metrics, loss_name, batch_size, shuffle, rng,
+               callbacks, epochs, verbose, DivergenceGuard(model.parameters()), validation_data, loss)
+    for callback in callbacks:
+        callback.on_train_begin()
+    model.train()
+    try:
+        for epoch in range(start_epoch, epochs):
+            _run_epoch(run, epoch, history)
+            _save_checkpoint_if_due(checkpoint_dir, checkpoint_every, run, epoch, history, state.stop_training)
+            if state.stop_training:
+                break
+    finally:
+        for callback in callbacks:
+            callback.on_train_end()
+    return history
 
 
 def evaluate(model, X, y, loss="cross_entropy", metrics=None, batch_size=1024, class_weights=None):
@@ -247,196 +600,3 @@ def evaluate(model, X, y, loss="cross_entropy", metrics=None, batch_size=1024, c
             weight_total += len(Xb)
     model.train(was_training)
     return {k: v / max(weight_total, 1) for k, v in totals.items()}
-
-
-def _loss(loss):
-    if callable(loss):
-        return getattr(loss, "__name__", "custom"), loss
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a function, got {loss!r}")
-    return loss, LOSSES[loss]
-
-
-def _metrics(metrics, loss_name):
-    if metrics is None:
-        return ("accuracy",) if loss_name in CLASSIFICATION_LOSSES else ()
-    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
-    for metric in metrics:
-        if metric not in METRICS:
-            raise ValueError(f"metrics must be among {METRICS}, got {metric!r}")
-        if metric == "accuracy" and loss_name not in CLASSIFICATION_LOSSES:
-            raise ValueError(f"'accuracy' needs a classification loss, not {loss_name!r}")
-    return metrics
-
-
-def _dtype_of(model):
-    parameters = model.parameters()
-    return parameters[0].data.dtype if parameters else np.float32
-
-
-def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
-        validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
-        verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
-    """Train `model` on `(X, y)` with mini-batches; returns the per-epoch History.
-
-    `y` holds class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy),
-    or targets (mse). `metrics` defaults to accuracy for classification losses.
-    `validation_split` holds out that fraction of the samples, drawn at random with `seed`
-    (Keras takes the last rows, which leaves whole classes out of sorted data).
-    `verbose`: 0 silent, 1 a progress bar per epoch (only on a terminal), 2 a line per epoch.
-
-    `checkpoint_dir` keeps `checkpoint.safetensors` there (model, optimizer state, random
-    generators, epoch, history), rewritten every `checkpoint_every` epochs; `resume_from`
-    (that file or its folder) continues a run from it, with the same model, optimizer
-    type, data and seed, to the same result as a run never stopped. Callback state (such
-    as EarlyStopping's patience count) is not in the checkpoint.
-    """
-    if not isinstance(model, Module):
-        raise TypeError(f"fit expects a scratchgrad Module, got {type(model).__name__}")
-    loss_name, loss_fn = _loss(loss)
-    metrics = _metrics(metrics, loss_name)
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if not 0 <= validation_split < 1:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
-    if not isinstance(checkpoint_every, (int, np.integer)) or checkpoint_every < 1:
-        raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}")
-    dtype = _dtype_of(model)
-    X, y = _prepare(X, y, dtype, loss_name)
-    rng = np.random.default_rng(seed)
-    if validation_data is None and validation_split:
-        n_val = int(round(len(X) * validation_split))
-        if n_val < 1 or n_val >= len(X):
-            raise ValueError(f"validation_split={validation_split} leaves no samples on one side")
-        held_out = rng.permutation(len(X))  # random, not Keras's last rows: data is often sorted
-        validation_data = (X[held_out[:n_val]], y[held_out[:n_val]])
-        X, y = X[held_out[n_val:]], y[held_out[n_val:]]
-    if optimizer is None:
-        from .optim import Adam
-
-        optimizer = Adam(model.parameters(), lr=1e-3)
-
-    extra_loss_args = {}
-    if class_weight is not None:
-        if loss_name != "cross_entropy":
-            raise ValueError("class_weight needs loss='cross_entropy'")
-        n_classes = model(Tensor(X[:1], dtype=dtype)).shape[-1]
-        extra_loss_args["weight"] = _class_weights(class_weight, y, n_classes)
-
-    history, state = History(), FitState()
-    start_epoch = 0
-    if resume_from is not None:
-        from .io import load_checkpoint
-
-        last_epoch, history.history, history.epoch = load_checkpoint(_checkpoint_path(resume_from), model,
-                                                                       optimizer, rng)
-        start_epoch = last_epoch + 1
-    callbacks = list(callbacks)
-    for callback in callbacks:
-        callback.model, callback.optimizer, callback.fit_state = model, optimizer, state
-    for callback in callbacks:
-        callback.on_train_begin()
-
-    run = _Run(model, X, y, loss_fn, extra_loss_args, optimizer, metrics, loss_name, batch_size, shuffle, rng,
-               callbacks, epochs, verbose)
-    model.train()
-    try:
-        for epoch in range(start_epoch, epochs):
-            for callback in callbacks:
-                callback.on_epoch_begin(epoch)
-            logs = _train_one_epoch(run, epoch)
-            if validation_data is not None:
-                val = evaluate(model, *validation_data, loss=loss, metrics=metrics,
-                               class_weights=extra_loss_args.get("weight"))
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            history.append(epoch, logs)
-            if verbose:
-                print(f"epoch {epoch + 1}/{epochs}  {_format_logs(logs)}")
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
-            if checkpoint_dir is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs
-                                               or state.stop_training):
-                from .io import save_checkpoint
-
-                save_checkpoint(_checkpoint_path(checkpoint_dir), model, optimizer, rng, epoch, history)
-            if state.stop_training:
-                break
-    finally:
-        for callback in callbacks:
-            callback.on_train_end()
-    return history
-
-
-def _checkpoint_path(path):
-    from pathlib import Path
-
-    path = Path(path)
-    return path / "checkpoint.safetensors" if path.suffix != ".safetensors" else path
-
-
-@dataclass
-class _Run:
-    """What every epoch of one `fit` call shares."""
-
-    model: Module
-    X: np.ndarray
-    y: np.ndarray
-    loss_fn: object
-    loss_args: dict
-    optimizer: object
-    metrics: tuple
-    loss_name: str
-    batch_size: int
-    shuffle: bool
-    rng: np.random.Generator
-    callbacks: list
-    epochs: int
-    verbose: int
-
-
-def _train_one_epoch(run, epoch):
-    model, optimizer, callbacks = run.model, run.optimizer, run.callbacks
-    bar = _progress_bar(math.ceil(len(run.X) / run.batch_size), epoch, run.epochs, run.verbose)
-    snapshot = None
-    totals, seen = {"loss": 0.0, **{m: 0.0 for m in run.metrics}}, 0
-    try:
-        for index, (Xb, yb) in enumerate(batches(run.X, run.y, run.batch_size, run.shuffle, run.rng)):
-            for callback in callbacks:
-                callback.on_batch_begin(index)
-            out = model(Tensor(Xb, dtype=Xb.dtype))
-            batch_loss = run.loss_fn(out, yb, **run.loss_args)
-            value = float(batch_loss.data)
-            if not math.isfinite(value):
-                _keep_finite_weights(model, snapshot)
-                raise TrainingDivergedError(
-                    f"loss became {value} at epoch {epoch + 1}, batch {index + 1}; training stopped "
-                    f"and the model keeps its last finite weights (try a lower learning rate)"
-                )
-            optimizer.zero_grad()
-            batch_loss.backward()
-            if snapshot is None:  # weights before this epoch's first update, for the NaN guard
-                snapshot = model.state_dict()
-            optimizer.step()
-            totals["loss"] += value * len(Xb)
-            for m, s in _metric_sums(run.metrics, out.data, yb, run.loss_name).items():
-                totals[m] += s
-            seen += len(Xb)
-            if bar is not None:
-                bar.update()
-                bar.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()}, refresh=False)
-            for callback in callbacks:
-                callback.on_batch_end(index, {"loss": value})
-    finally:
-        if bar is not None:
-            bar.close()
-    return {k: v / max(seen, 1) for k, v in totals.items()}
-
-
-def _keep_finite_weights(model, snapshot):
-    if snapshot is not None and not all(np.all(np.isfinite(p.data)) for p in model.parameters()):
-        model.load_state_dict(snapshot)
-

@@ -333,5 +333,5 @@ def test_dtypes():
     loss = (a * np.array([1.0, 2.0]) + 1.5).sum()
     loss.backward()
     assert loss.dtype == np.float32 and a.grad.dtype == np.float32
-    with pytest.raises(TypeError, match="Tensor\\(\\) expects numbers"):
+    with pytest.raises(TypeError, match="Tensor\\(\\) needs numbers"):
         Tensor("abc")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, _in_own_dtypes, as_tensor, normalize_axis
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -45,10 +45,16 @@ def linear(x, weight, bias=None) -> Tensor:
         raise ValueError(f"linear: {a.shape} @ {w.shape} (inner sizes {a.shape[1]} != {w.shape[0]})")
     out = a @ w
     if bias is None:
-        return Tensor._result(out, "linear", (x, weight), lambda g: g @ w.T, lambda g: a.T @ g)
-    out += bias.data
-    return Tensor._result(out, "linear", (x, weight, bias),
-                          lambda g: g @ w.T, lambda g: a.T @ g, lambda g: g.sum(axis=0))
+        grad_fns = _in_own_dtypes(out, (a, w), (lambda g: g @ w.T, lambda g: a.T @ g))
+        return Tensor._result(out, "linear", (x, weight), *grad_fns)
+    bias = as_tensor(bias)
+    if bias.data.dtype is out.dtype:
+        out += bias.data  # in place: one array fewer per layer
+    else:  # float32 with float64: the result is float64
+        out = out + bias.data
+    grad_fns = _in_own_dtypes(out, (a, w, bias.data),
+                              (lambda g: g @ w.T, lambda g: a.T @ g, lambda g: g.sum(axis=0)))
+    return Tensor._result(out, "linear", (x, weight, bias), *grad_fns)
 
 
 def _log_sum_exp(a, axis):
@@ -58,6 +64,9 @@ def _log_sum_exp(a, axis):
 
 def softmax(x, axis=-1) -> Tensor:
     x = as_tensor(x)
+    axis = normalize_axis(axis, x.shape, "softmax")
+    if x.size == 0:  # nothing to normalize: an empty result, as in PyTorch
+        return Tensor._result(x.data.copy(), "softmax", (x,), _identity)
     shifted = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
     out = shifted / shifted.sum(axis=axis, keepdims=True)
     return Tensor._result(out, "softmax", (x,),
@@ -66,6 +75,9 @@ def softmax(x, axis=-1) -> Tensor:
 
 def log_softmax(x, axis=-1) -> Tensor:
     x = as_tensor(x)
+    axis = normalize_axis(axis, x.shape, "log_softmax")
+    if x.size == 0:
+        return Tensor._result(x.data.copy(), "log_softmax", (x,), _identity)
     out = x.data - _log_sum_exp(x.data, axis)
 
     def grad_fn(g):
@@ -87,12 +99,22 @@ def _targets_like(outputs, targets, name):
     return y
 
 
+def _identity(g):
+    return g
+
+
 def _reduce(losses, reduction, denominator):
-    """(value, d value / d losses) for per-sample `losses` under `reduction`."""
+    """(value, d value / d losses) for per-sample `losses` under `reduction`.
+
+    The mean of an empty batch (or of samples whose weights sum to 0) is 0 / 0 = NaN, as in
+    PyTorch; its gradient is NaN too (an empty batch has no elements to carry it).
+    """
     if reduction == "none":
         return losses, 1.0
     if reduction == "sum":
         return losses.sum(), 1.0
+    if denominator == 0:
+        return np.nan, np.nan
     return losses.sum() / denominator, 1.0 / denominator
 
 

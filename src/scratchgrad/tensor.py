@@ -12,11 +12,13 @@ graph holds no reference cycle and is freed as soon as it is dropped.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from . import graph
+from .errors import InvalidParameterError
 from .graph import grad_mode
 
 DEFAULT_DTYPE = np.float32
@@ -57,15 +59,14 @@ class Tensor:
         if dtype is None:
             floating = isinstance(data, np.ndarray) and data.dtype.kind == "f"
             dtype = data.dtype if floating else DEFAULT_DTYPE
+        if not isinstance(data, np.ndarray) or data.dtype.kind not in _REAL_KINDS:
+            data = _real_data(data)
         try:
             self.data = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"Tensor() expects numbers, a (nested) list of numbers or an array; "
-                f"got {type(data).__name__} ({error})"
-            ) from None
+            raise InvalidParameterError(f"Tensor(): cannot make dtype {dtype!r} ({error})") from None
         if self.data.dtype.kind != "f":
-            raise TypeError(f"Tensor dtype must be a float type, got {self.data.dtype}")
+            raise InvalidParameterError(f"Tensor dtype must be a float type, got {self.data.dtype}")
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
@@ -138,32 +139,27 @@ class Tensor:
         other = self._operand(other)
         if other is None:
             return NotImplemented
-        data = _broadcasting(np.add, "+", self, other)
-        return Tensor._result(data, "+", (self, other), _identity, _identity)
+        return _binary(np.add, "+", self, other, _identity, _identity)
 
     def __sub__(self, other):
         other = self._operand(other)
         if other is None:
             return NotImplemented
-        data = _broadcasting(np.subtract, "-", self, other)
-        return Tensor._result(data, "-", (self, other), _identity, np.negative)
+        return _binary(np.subtract, "-", self, other, _identity, np.negative)
 
     def __mul__(self, other):
         other = self._operand(other)
         if other is None:
             return NotImplemented
         a, b = self.data, other.data
-        data = _broadcasting(np.multiply, "*", self, other)
-        return Tensor._result(data, "*", (self, other), lambda g: g * b, lambda g: g * a)
+        return _binary(np.multiply, "*", self, other, lambda g: g * b, lambda g: g * a)
 
     def __truediv__(self, other):
         other = self._operand(other)
         if other is None:
             return NotImplemented
         a, b = self.data, other.data
-        data = _broadcasting(np.divide, "/", self, other)
-        return Tensor._result(data, "/", (self, other),
-                              lambda g: g / b, lambda g: -g * a / (b * b))
+        return _binary(np.divide, "/", self, other, lambda g: g / b, lambda g: -g * a / (b * b))
 
     def __radd__(self, other):
         return self + other
@@ -185,15 +181,20 @@ class Tensor:
     def __pow__(self, exponent):
         if not isinstance(exponent, numbers.Real):
             return NotImplemented  # tensor exponents: use exp(log(x) * y)
+        exponent = _python_number(exponent)  # a NumPy float64 would make a float32 result float64
         a = self.data
+        if exponent == 0:  # x**0 is 1 everywhere, so its slope is 0, even at x = 0 (as in PyTorch)
+            return Tensor._result(np.ones_like(a), "**0", (self,), np.zeros_like)
         return Tensor._result(a**exponent, f"**{exponent}", (self,),
                               lambda g: g * exponent * a ** (exponent - 1))
 
     def __rpow__(self, base):  # base ** self, for a positive number base
         if not isinstance(base, numbers.Real) or base <= 0:
             return NotImplemented
+        base = _python_number(base)
         out = np.power(np.asarray(base, dtype=self.data.dtype), self.data)
-        return Tensor._result(out, "**", (self,), lambda g: g * out * np.log(base))
+        log_base = math.log(base)
+        return Tensor._result(out, "**", (self,), lambda g: g * out * log_base)
 
     def __matmul__(self, other):
         other = self._operand(other)
@@ -210,8 +211,10 @@ class Tensor:
         except ValueError:
             raise ValueError(f"matmul: {a.shape} @ {b.shape} (batch shapes do not broadcast)") from None
         if a.ndim == 2 and b.ndim == 2:  # the common case, kept plain
-            return Tensor._result(data, "@", (self, other), lambda g: g @ b.T, lambda g: a.T @ g)
-        return Tensor._result(data, "@", (self, other), *_matmul_grad_fns(a, b))
+            grad_a, grad_b = (lambda g: g @ b.T), (lambda g: a.T @ g)
+        else:
+            grad_a, grad_b = _matmul_grad_fns(a, b)
+        return Tensor._result(data, "@", (self, other), *_in_own_dtypes(data, (a, b), (grad_a, grad_b)))
 
     def __rmatmul__(self, other):
         other = self._operand(other)
@@ -250,7 +253,7 @@ class Tensor:
         return Tensor._result(np.maximum(a, 0), "relu", (self,), lambda g: g * (a > 0))
 
     def leaky_relu(self, slope=0.01):
-        a = self.data
+        a, slope = self.data, _python_number(slope)
         positive = a > 0
         return Tensor._result(np.where(positive, a, slope * a), "leaky_relu", (self,),
                               lambda g: np.where(positive, g, slope * g))
@@ -259,32 +262,43 @@ class Tensor:
         a = self.data
         inside = np.ones(a.shape, dtype=bool)
         if min is not None:
+            min = _python_number(min)
             inside &= a >= min
         if max is not None:
+            max = _python_number(max)
             inside &= a <= max
         return Tensor._result(np.clip(a, min, max), "clip", (self,), lambda g: g * inside)
 
     # ---- reductions ----
 
+    # `axis` is None (all axes), an int or a tuple of ints, negative counting from the end;
+    # reduction_axes turns it into sorted non-negative axes, so the backward never meets a
+    # negative one.
+
     def sum(self, axis=None, keepdims=False):
         shape = self.shape
-        axis = _check_axis(axis, self.ndim, "sum")
+        axis = reduction_axes(axis, shape, "sum")
         return Tensor._result(self.data.sum(axis=axis, keepdims=keepdims), "sum", (self,),
                               lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims), shape))
 
     def mean(self, axis=None, keepdims=False):
         shape = self.shape
-        axis = _check_axis(axis, self.ndim, "mean")
-        data = self.data.mean(axis=axis, keepdims=keepdims)
-        count = self.data.size // max(data.size, 1)  # elements averaged into each output
+        axis = reduction_axes(axis, shape, "mean")
+        count = self.size if axis is None else math.prod(shape[i] for i in axis)  # per output
+        if count:
+            data = self.data.mean(axis=axis, keepdims=keepdims)
+        else:  # the mean of nothing is NaN, as in PyTorch (and without NumPy's warning)
+            data = np.full_like(self.data.sum(axis=axis, keepdims=keepdims), np.nan)
+            count = 1  # the input has no elements: its gradient is empty whatever we divide by
         return Tensor._result(data, "mean", (self,),
                               lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims) / count, shape))
 
     def max(self, axis=None, keepdims=False):
         a = self.data
-        axis = _check_axis(axis, self.ndim, "max")
-        if a.size == 0:
-            raise ValueError("max of an empty tensor")
+        axis = reduction_axes(axis, a.shape, "max")
+        for i in range(a.ndim) if axis is None else axis:
+            if a.shape[i] == 0:
+                raise ValueError(f"max over axis {i} of a tensor of shape {a.shape}: that axis is empty")
         kept = a.max(axis=axis, keepdims=True)
 
         def grad_fn(g):  # shared equally between tied maxima, as torch.amax does
@@ -306,18 +320,23 @@ class Tensor:
         return Tensor._result(data, "reshape", (self,), lambda g: g.reshape(old))
 
     def transpose(self, *axes):
+        """Permute the axes (NumPy's `transpose`); no axes reverses them, as `.T` does."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        axes = axes or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
-        inverse = np.argsort(axes)
+        if axes:
+            given = axes
+            axes = tuple(normalize_axis(a, self.shape, "transpose") for a in axes)
+            if sorted(axes) != list(range(self.ndim)):
+                raise InvalidParameterError(f"transpose: axes {given} are not a permutation of the "
+                                 f"{self.ndim} axes of shape {self.shape}")
+        else:
+            axes = tuple(reversed(range(self.ndim)))
+        inverse = np.argsort(axes)  # where each axis went: the backward puts it back
         return Tensor._result(self.data.transpose(axes), "transpose", (self,),
                               lambda g: g.transpose(inverse))
 
     def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp) if index.data.dtype.kind == "f" else index.data
+        _check_index(index)
         shape, dtype = self.shape, self.data.dtype
         try:
             data = self.data[index]
@@ -379,21 +398,59 @@ def _identity(g):
     return g
 
 
-def _broadcasting(ufunc, name, x, y):
+def _binary(ufunc, name, x, y, grad_x, grad_y):
+    """The node `ufunc(x, y)`, with NumPy broadcasting and an error naming both shapes."""
     try:
-        return ufunc(x.data, y.data)
+        data = ufunc(x.data, y.data)
     except ValueError:
         raise ValueError(f"{name}: shapes {x.shape} and {y.shape} do not broadcast") from None
+    if x.data.dtype is not data.dtype or y.data.dtype is not data.dtype:  # float32 with float64
+        grad_x, grad_y = _in_own_dtypes(data, (x.data, y.data), (grad_x, grad_y))
+    return Tensor._result(data, name, (x, y), grad_x, grad_y)
 
 
-def _check_axis(axis, ndim, name):
+def _in_own_dtypes(result, inputs, grad_fns):
+    """`grad_fns`, each giving its input's gradient in that input's dtype.
+
+    When float32 meets float64 the result is float64, and so are the gradients flowing
+    back; as in PyTorch, a float32 input still gets a float32 gradient. Called by the
+    operations that take several tensors, where dtypes can mix (never in the backward loop).
+    """
+    return tuple(
+        grad_fn if x.dtype is result.dtype else (lambda g, f=grad_fn, d=x.dtype: f(g).astype(d, copy=False))
+        for x, grad_fn in zip(inputs, grad_fns)
+    )
+
+
+def _python_number(x):
+    """A NumPy scalar as a Python number, which NumPy lets the array's dtype decide about."""
+    return x if type(x) is int or type(x) is float else (int(x) if isinstance(x, numbers.Integral) else float(x))
+
+
+def normalize_axis(axis, shape, name, ndim=None):
+    """`axis` (negative counts from the end) as an index in 0..ndim-1, ndim = len(shape) by default.
+
+    Anything else is an InvalidParameterError (a ValueError) naming the axis and the shape.
+    """
+    ndim = len(shape) if ndim is None else ndim
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise InvalidParameterError(f"{name}: axis must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        valid = f"axes -{ndim} to {ndim - 1}" if ndim else "no axes"
+        raise InvalidParameterError(
+            f"{name}: axis {axis} is out of range for a tensor of shape {shape} ({valid})")
+    return int(axis) % ndim
+
+
+def reduction_axes(axis, shape, name):
+    """A reduction's `axis` (None, an int or a tuple) as None or a sorted tuple of axes >= 0."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{name}: axis {a} is out of range for a {ndim}-D tensor")
-    return axis if isinstance(axis, (int, np.integer)) else tuple(axis)
+    given = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(sorted(normalize_axis(a, shape, name) for a in given))
+    if len(set(axes)) != len(axes):
+        raise InvalidParameterError(f"{name}: axis {axis} names an axis twice (shape {shape})")
+    return axes
 
 
 def _keep_dims(g, axis, keepdims):
@@ -401,6 +458,18 @@ def _keep_dims(g, axis, keepdims):
     if keepdims or axis is None:
         return g
     return np.expand_dims(g, axis)
+
+
+def _check_index(index):
+    """Refuse float indices (NumPy would say IndexError deep inside; PyTorch refuses them too)."""
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, Tensor):
+            raise InvalidParameterError(
+                "a Tensor cannot index a Tensor: its values are floats. Index with ints, slices "
+                "or an integer or boolean NumPy array (e.g. t.numpy().astype(int))")
+        if isinstance(item, float) or (isinstance(item, (np.ndarray, np.generic)) and item.dtype.kind == "f"):
+            raise InvalidParameterError(
+                f"indices must be integers, slices or integer/boolean arrays, got floats: {item!r}")
 
 
 def _is_basic_index(index):
@@ -431,26 +500,69 @@ def _matmul_grad_fns(a, b):
     return grad_a, grad_b
 
 
+_REAL_KINDS = "fiub"  # NumPy kinds that are real numbers: float, int, unsigned, bool
+
+
+def _real_data(data):
+    """`data` as something NumPy turns into real numbers, or an InvalidParameterError saying why not.
+
+    NumPy would silently make None into NaN, text such as "1.5" into a number, and drop the
+    imaginary part of complex numbers; a Tensor refuses all three.
+    """
+    if type(data) is float or type(data) is int:  # the constants of arithmetic, first
+        return data
+    if isinstance(data, numbers.Real):  # NumPy scalars, bools, fractions
+        return float(data) if not isinstance(data, np.generic) else data
+    if data is None:
+        raise InvalidParameterError("Tensor() needs numbers, got None")
+    try:
+        array = np.asarray(data)
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(
+            f"Tensor() needs numbers, a nested list of numbers of equal lengths, or an array; "
+            f"got {type(data).__name__} ({error})") from None
+    if array.dtype.kind == "c":
+        raise InvalidParameterError(
+            "Tensor() holds real numbers, got complex ones: pass their .real, .imag or abs()")
+    if array.dtype.kind not in _REAL_KINDS:
+        raise InvalidParameterError(
+            f"Tensor() needs numbers, a (nested) list of numbers or an array; got "
+            f"{type(data).__name__} {_shorten(data)} (NumPy dtype {array.dtype})")
+    return array
+
+
+def _shorten(data, limit=60):
+    text = repr(data)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def as_tensor(x, dtype=None) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
 
 
 def _join(name, numpy_join, tensors, axis, part_of_grad):
     """concatenate / stack: one node over all inputs; input i's gradient is `part_of_grad(g, i)`."""
-    tensors = tuple(as_tensor(t) for t in tensors)
-    if not tensors:
-        raise ValueError(f"{name} needs at least one tensor")
     try:
         data = numpy_join([t.data for t in tensors], axis=axis)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise ValueError(f"{name} along axis {axis}: shapes {shapes} do not fit") from None
-    return Tensor._result(data, name, tensors, *((lambda g, i=i: part_of_grad(g, i)) for i in range(len(tensors))))
+    grad_fns = tuple((lambda g, i=i: part_of_grad(g, i)) for i in range(len(tensors)))
+    return Tensor._result(data, name, tensors, *_in_own_dtypes(data, [t.data for t in tensors], grad_fns))
+
+
+def _join_inputs(name, tensors):
+    tensors = tuple(as_tensor(t) for t in tensors)
+    if not tensors:
+        raise ValueError(f"{name} needs at least one tensor")
+    return tensors
 
 
 def concatenate(tensors, axis=0) -> Tensor:
-    tensors = [as_tensor(t) for t in tensors]
-    ends = np.cumsum([t.shape[axis] for t in tensors]) if tensors else []
+    """Join tensors along an existing axis (`np.concatenate`, `torch.cat`)."""
+    tensors = _join_inputs("concatenate", tensors)
+    axis = normalize_axis(axis, tensors[0].shape, "concatenate")
+    ends = np.cumsum([t.shape[axis] if t.ndim > axis else 0 for t in tensors])
 
     def piece(g, i):  # input i's slice of the gradient, cut directly (no split per input)
         index = [slice(None)] * g.ndim
@@ -461,4 +573,8 @@ def concatenate(tensors, axis=0) -> Tensor:
 
 
 def stack(tensors, axis=0) -> Tensor:
+    """Join tensors of one shape along a new axis (`np.stack`, `torch.stack`)."""
+    tensors = _join_inputs("stack", tensors)
+    # the new axis is an axis of the result, one more than the inputs have
+    axis = normalize_axis(axis, tensors[0].shape, "stack", ndim=tensors[0].ndim + 1)
     return _join("stack", np.stack, tensors, axis, lambda g, i: np.take(g, i, axis=axis))

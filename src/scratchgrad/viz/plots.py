@@ -111,7 +111,9 @@ def plot_decision_boundary(model, X, y, title=None, resolution=200, ax=None, pat
     if ax is None:
         figure = _figure((6, 5))
         ax = figure.subplots()
-    ax.contourf(xx, yy, grid_codes, levels=np.arange(len(labels) + 1) - 0.5, cmap="Spectral", alpha=0.8)
+    # the same colours for regions (pale) and points (full), so a point's colour names its region
+    ax.contourf(xx, yy, grid_codes, levels=np.arange(len(labels) + 1) - 0.5, cmap="RdYlBu", alpha=0.35,
+                vmin=0, vmax=max(len(labels) - 1, 1))
     ax.scatter(X[:, 0], X[:, 1], c=[codes[label] for label in y], cmap="RdYlBu", s=12, edgecolors="k",
                linewidths=0.3, vmin=0, vmax=max(len(labels) - 1, 1))
     ax.set_xlim(x_min, x_max)

@@ -82,9 +82,9 @@ def serialize(root) -> dict:
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(node._prev) if id(child) not in seen)
     ids = {id(node): number for number, node in enumerate(order)}
-    column = {}
+    column = {}  # operations on even columns by depth; each leaf on the odd column just before its first user
     for node in order:
-        column[id(node)] = 1 + max((column[id(child)] for child in node._prev), default=-1)
+        column[id(node)] = 2 + max((column[id(child)] for child in node._prev), default=-2)
     consumers = {}
     for node in order:
         for child in node._prev:
@@ -99,7 +99,30 @@ def serialize(root) -> dict:
                       "data": _number(node.data), "grad": _number(node.grad), "column": place,
                       "kind": _kind(node)})
     edges = [[ids[id(child)], ids[id(node)]] for node in order for child in node._prev]
+    used = sorted({node["column"] for node in nodes})
+    for node in nodes:  # close the gaps: columns numbered 0, 1, 2, ... in order
+        node["column"] = used.index(node["column"])
+    _assign_rows(nodes, edges)
     return {"nodes": nodes, "edges": edges}
+
+
+def _assign_rows(nodes, edges):
+    """A vertical place (in rows) for each node: level with the nodes that use it, right to left,
+    pushed down just enough not to overlap, so a weight sits beside the neuron it feeds."""
+    users = {}
+    for child, parent in edges:
+        users.setdefault(child, []).append(parent)
+    row = {}
+    for column in sorted({node["column"] for node in nodes}, reverse=True):
+        def wanted(node):
+            rows = [row[u] for u in users.get(node["id"], []) if u in row]
+            return (sum(rows) / len(rows) if rows else 0.0, node["id"])
+        lowest = -1.0
+        for node in sorted((node for node in nodes if node["column"] == column), key=wanted):
+            row[node["id"]] = lowest = max(wanted(node)[0], lowest + 1.0)
+    top = min(row.values())
+    for node in nodes:
+        node["row"] = row[node["id"]] - top
 
 
 def _kind(node):

@@ -207,7 +207,8 @@ function togglePlay(play) {
 function updatePlayButton() {
   const button = $("play");
   button.setAttribute("aria-label", state.playing ? "Pause" : "Play");
-  button.innerHTML = state.playing ? "&#x23F8;" : "&#x25B6;";
+  button.innerHTML = `<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" ` +
+    `d="${state.playing ? "M6 5h4v14H6zM14 5h4v14h-4z" : "M8 5v14l11-7z"}"/></svg>`;
   button.classList.toggle("playing", state.playing);
 }
 
@@ -638,9 +639,6 @@ function drawLegend() {
     span.append(dot, text);
     return span;
   }));
-  const note = document.createElement("span");
-  note.textContent = "· training loss grey, test loss black";
-  legend.append(note);
 }
 
 function pickPoint(event) {  // the micrograd view follows the training point nearest the click
@@ -679,14 +677,10 @@ function drawMicrograd(graph) {
   info.textContent = `Training point ${graph.point}: x = (${graph.x.map((v) => v.toFixed(2)).join(", ")}), ${label}. ` +
     `${graph.nodes.length} nodes; the loss of this point is the last one.`;
   const W = 118, H = 44, columnGap = 150, rowGap = 52;
-  const rows = {};
   const position = {};
-  for (const node of graph.nodes) {
-    const row = rows[node.column] = (rows[node.column] || 0) + 1;
-    position[node.id] = [12 + node.column * columnGap, 8 + (row - 1) * rowGap];
-  }
+  for (const node of graph.nodes) position[node.id] = [12 + node.column * columnGap, 8 + node.row * rowGap];
   const width = 12 + (Math.max(...graph.nodes.map((n) => n.column)) + 1) * columnGap;
-  const height = 16 + Math.max(...Object.values(rows)) * rowGap;
+  const height = 16 + (Math.max(...graph.nodes.map((n) => n.row)) + 1) * rowGap;
   svg.setAttribute("width", width);
   svg.setAttribute("height", height);
   const ns = "http://www.w3.org/2000/svg";

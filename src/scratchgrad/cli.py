@@ -2,100 +2,150 @@
 
     scratchgrad demo [digits|iris|spiral|regression|toy]
     scratchgrad train DATA.csv --target COLUMN [options]
-    scratchgrad predict RUN DATA.csv [--proba] [--out FILE]
+    scratchgrad predict RUN DATA.csv [--proba] [--id COLUMN] [--out FILE]
     scratchgrad evaluate RUN DATA.csv
     scratchgrad graph "tanh(a*b + c)" --values a=2 b=-3 c=10 [--out graph.svg]
     scratchgrad export RUN --onnx model.onnx
 
-Exit codes: 0 success, 2 a usage error, 1 any other failure (one line; --debug shows the
-traceback). A run folder appears only once training has succeeded.
+Exit codes: 0 success, 2 a usage error, 1 any other failure (one line on stderr; --debug
+shows the traceback). A run folder appears only once training has succeeded.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import io as text_io
 import json
 import os
 import shlex
 import sys
-from pathlib import Path
+import warnings
 
 import numpy as np
 
 from ._version import __version__
-from .runs import RunError, evaluation_report, load_run, predict_with, read_features, run_name, train_run, write_run
+from .runs import RunError, TrainSettings, check_output_folder, load_run, run_name, train_table, write_run
 
 DEMOS = ("digits", "iris", "spiral", "regression", "toy")
+MIN_OPSET, MAX_OPSET = 13, 21  # the ONNX opsets the export is tested to load in onnxruntime
 
 
-def say(message):
+def say(message=""):
     print(message, flush=True)
 
 
-# ---- data preparation kept in the bundle ----
+def note(message):
+    """Side remarks that must not mix with predictions written to standard output."""
+    print(f"scratchgrad: {message}", file=sys.stderr, flush=True)
 
 
-# ---- training a run ----
+class PipeSafeOutput(text_io.TextIOBase):
+    """Standard output that survives the reader going away (`scratchgrad train ... | head`):
+    the rest of the text is dropped, and the run goes on to write its folder."""
+
+    def __init__(self, stream):
+        self.stream, self.broken = stream, False
+
+    def write(self, text):
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self):
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self):
+        self.broken = True
+        try:  # the interpreter flushes stdout at exit: point it at /dev/null so that says nothing
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+    def isatty(self):
+        return self.stream.isatty()
+
+    def fileno(self):
+        return self.stream.fileno()
+
+    @property
+    def encoding(self):
+        return self.stream.encoding
 
 
 def print_report(report):
+    where = f" on {report['evaluated_on']}" if "evaluated_on" in report else ""
     if "class" in report:
         say(f"{'class':>14} {'precision':>9} {'recall':>7} {'f1':>7} {'samples':>8}")
         for label, row in list(report["class"].items()) + [("overall", report["overall"])]:
-            say(f"{label[:14]:>14} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:7.3f} "
+            say(f"{str(label)[:14]:>14} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:7.3f} "
                 f"{row['num_samples']:8.0f}")
-        say(f"accuracy {report['accuracy']:.4f}" + (f" on {report['evaluated_on']}" if "evaluated_on" in report
-                                                      else ""))
+        say(f"accuracy {report['accuracy']:.4f}{where}")
     else:
         say("  ".join(f"{key} {value:.4f}" for key, value in report.items() if isinstance(value, float)
-                      and key != "num_samples") + f"  ({int(report['num_samples'])} samples)")
+                      and key != "num_samples") + where)
 
 
-# ---- the commands ----
+# ---- demo ----
 
 
-def demo_data(name, quick, seed):
+def demo_table(name, quick, seed):
+    """A demo dataset as a DataFrame, its target column, and the training settings."""
+    import pandas as pd
+
     from . import datasets
 
     if name == "digits":
         X, y = datasets.load_digits()
-        names = [f"pixel_{i}" for i in range(64)]
-        return X, y, names, "digit", "classify", dict(hidden=[128], epochs=5 if quick else 20, lr=1e-3)
-    if name == "iris":
+        names, target = [f"pixel_{i}" for i in range(64)], "digit"
+        settings = dict(hidden=[128], epochs=5 if quick else 20, lr=1e-3)
+    elif name == "iris":
         X, y = datasets.load_iris()
         y = np.array(["setosa", "versicolor", "virginica"])[y]
-        names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-        return X, y, names, "species", "classify", dict(hidden=[16], epochs=20 if quick else 100, lr=1e-2)
-    if name == "spiral":
+        names, target = ["sepal_length", "sepal_width", "petal_length", "petal_width"], "species"
+        settings = dict(hidden=[16], epochs=20 if quick else 100, lr=1e-2)
+    elif name == "spiral":
         X, y = datasets.make_spiral(500, 3, random_state=seed)
         y = np.array(["c1", "c2", "c3"])[y]
-        return X, y, ["x1", "x2"], "arm", "classify", dict(hidden=[100], epochs=10 if quick else 60, lr=1e-2)
-    X, y = datasets.make_seed_regression(1000, random_state=seed)
-    return X, y, ["x", "y", "z"], "target", "regress", dict(hidden=[32, 32], epochs=10 if quick else 60, lr=3e-3)
+        names, target = ["x1", "x2"], "arm"
+        settings = dict(hidden=[100], epochs=10 if quick else 60, lr=1e-2)
+    else:
+        X, y = datasets.make_seed_regression(1000, random_state=seed)
+        names, target = ["x", "y", "z"], "target"
+        settings = dict(hidden=[32, 32], epochs=10 if quick else 60, lr=3e-3)
+    frame = pd.DataFrame(X, columns=names)
+    frame[target] = y
+    return frame, target, settings
 
 
 def command_demo(args):
     if args.dataset == "toy":
         return demo_toy(args)
-    from sklearn.model_selection import train_test_split
+    from .tables.roles import infer_roles
 
+    folder = check_output_folder(run_name(args.dataset, args.out))
     say(f"reading the {args.dataset} data")
-    X, y, names, target, task, settings = demo_data(args.dataset, args.quick, args.seed)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.2, random_state=args.seed, stratify=y if task == "classify" else None)
-    say(f"training an MLP {X.shape[1]}-{'-'.join(map(str, settings['hidden']))}-"
-        f"{len(set(y)) if task == 'classify' else 1} on {len(X_train)} samples for {settings['epochs']} epochs")
-    model, prep, history, report, evaluation = train_run(
-        X_train, y_train, names, target, task, settings["hidden"], "relu", settings["epochs"], 32, settings["lr"],
-        "adam", 0.1, False, args.seed, verbose=args.verbose, X_test=X_test, y_test=y_test)
-    print_report(report)
-    folder = run_name(args.dataset, args.out)
+    frame, target, chosen = demo_table(args.dataset, args.quick, args.seed)
+    roles = infer_roles(frame, target, task="regress" if args.dataset == "regression" else "classify",
+                        where=args.dataset)
+    settings = TrainSettings(hidden=chosen["hidden"], epochs=chosen["epochs"], lr=chosen["lr"], seed=args.seed,
+                             early_stopping=False, verbose=args.verbose)
+    say(f"training an MLP on {args.dataset} for {settings.epochs} epochs")
+    run = train_table(frame, roles, settings, log=say)
+    print_report(run.report)
     say(f"writing {folder}")
-    plots_2d = (X_test, y_test) if X.shape[1] == 2 else None
+    plots_2d = None
+    if len(roles.features) == 2:
+        plots_2d = (frame[roles.features], frame[target].to_numpy())
     command = f"scratchgrad demo {args.dataset} --seed {args.seed}" + (" --quick" if args.quick else "")
-    folder, notes = write_run(folder, model, prep, history, report, evaluation, command, plots_2d)
+    folder, notes = write_run(folder, run, command, roles.summary(frame), plots_2d)
     if notes:
         say(notes)
     say(f"done: {folder} holds the model, metrics.json, history.csv and plots")
@@ -122,15 +172,15 @@ def train_toy(steps=100, learning_rate=0.05, seed=0, log=print):
     return model, losses
 
 
-
 def demo_toy(args):
     from . import io
     from .datasets import toy_data
     from .runs import write_folder, write_history_csv
     from .train import History
 
+    folder = check_output_folder(run_name("toy", args.out))
     say("training micrograd's MLP(3, [4, 4, 1]) on its four points (seed 002), on the scalar engine")
-    model, losses = train_toy(steps=20 if args.quick else 100, seed=args.seed)
+    model, losses = train_toy(steps=20 if args.quick else 100, seed=args.seed, log=say)
     X, y = toy_data()
     predictions = [model(x).data for x in X.tolist()]
     say("targets:     " + " ".join(f"{t:+.3f}" for t in y))
@@ -154,7 +204,6 @@ def demo_toy(args):
         except ImportError:
             return "plots skipped: pip install 'scratchgrad[viz]' for them"
 
-    folder = run_name("toy", args.out)
     say(f"writing {folder}")
     folder, notes = write_folder(folder, fill)
     if notes:
@@ -163,32 +212,59 @@ def demo_toy(args):
     return 0
 
 
-def command_train(args):
-    from .datasets import CSVError, load_csv
+# ---- train, predict, evaluate ----
 
-    say(f"reading {args.data}")
-    try:
-        X, y, names = load_csv(args.data, target=args.target, task=args.task, return_feature_names=True)
-    except CSVError as error:
-        raise RunError(str(error)) from None
-    task = args.task or ("classify" if y.dtype.kind in "iuUSO" and len(set(y.tolist())) <= max(20, len(y) // 20)
-                         else "regress")
-    if args.early_stopping and not args.validation_split:
-        raise RunError("--early-stopping needs a --validation-split above 0")
-    say(f"training an MLP {X.shape[1]}-{'-'.join(map(str, args.hidden))}-... to {task} {args.target!r} "
-        f"on {len(X)} rows")
-    model, prep, history, report, evaluation = train_run(
-        X, y, names, args.target, task, args.hidden, args.activation, args.epochs, args.batch_size, args.lr,
-        args.optimizer, args.validation_split, args.early_stopping, args.seed, verbose=args.verbose)
-    print_report(report)
-    folder = run_name("train", args.out)
+
+def read_table_for(args):
+    from .tables.reading import read_csv
+
+    frame = read_csv(args.data, delimiter=args.delimiter, encoding=args.encoding)
+    csv_format = frame.attrs["csv_format"]
+    say(f"reading {args.data} ({csv_format.describe()}): {len(frame)} rows, {len(frame.columns)} columns")
+    return frame
+
+
+def train_command_line(args, task):
+    """The command that reproduces this run."""
+    parts = ["scratchgrad train", shlex.quote(str(args.data)), "--target", shlex.quote(args.target), "--task", task]
+    for option in ("features", "drop", "categorical"):
+        if getattr(args, option):
+            parts += [f"--{option}", *map(shlex.quote, getattr(args, option))]
+    for option in ("delimiter", "encoding"):
+        if getattr(args, option):
+            parts += [f"--{option}", shlex.quote(getattr(args, option))]
+    parts += ["--hidden", *map(str, args.hidden), "--activation", args.activation, "--epochs", str(args.epochs),
+              "--batch-size", str(args.batch_size), "--lr", str(args.lr), "--optimizer", args.optimizer,
+              "--test-split", str(args.test_split), "--validation-split", str(args.validation_split),
+              "--patience", str(args.patience), "--seed", str(args.seed),
+              "--early-stopping" if args.early_stopping else "--no-early-stopping"]
+    if args.cv:
+        parts += ["--cv", str(args.cv)]
+    return " ".join(parts)
+
+
+def command_train(args):
+    from .tables.roles import infer_roles
+
+    folder = check_output_folder(run_name("train", args.out))  # a path problem must not cost a training
+    frame = read_table_for(args)
+    roles = infer_roles(frame, args.target, task=args.task, features=args.features, drop=args.drop,
+                        categorical=args.categorical, where=args.data)
+    say("columns:")
+    say(roles.summary(frame))
+    settings = TrainSettings(hidden=args.hidden, activation=args.activation, epochs=args.epochs,
+                             batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+                             test_split=args.test_split, validation_split=args.validation_split,
+                             early_stopping=args.early_stopping, patience=args.patience, cv=args.cv, seed=args.seed,
+                             verbose=args.verbose)
+    say(f"training an MLP with hidden layers {' '.join(map(str, args.hidden))} to {roles.task} {args.target!r}")
+    run = train_table(frame, roles, settings, log=say)
+    rows = run.splits
+    say(f"rows: {rows['train']} to train, {rows['validation']} to validate (early stopping), {rows['test']} to test"
+        f"; trained {len(run.history.epoch)} epochs")
+    print_report(run.report)
     say(f"writing {folder}")
-    command = " ".join(["scratchgrad train", shlex.quote(str(args.data)), "--target", shlex.quote(args.target),
-                        "--task", task, "--hidden", *map(str, args.hidden), "--activation", args.activation,
-                        "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-                        "--optimizer", args.optimizer, "--validation-split", str(args.validation_split),
-                        "--seed", str(args.seed)] + (["--early-stopping"] if args.early_stopping else []))
-    folder, notes = write_run(folder, model, prep, history, report, evaluation, command)
+    folder, notes = write_run(folder, run, train_command_line(args, roles.task), roles.summary(frame))
     if notes:
         say(notes)
     say(f"done: predict with `scratchgrad predict {folder} DATA.csv`")
@@ -196,66 +272,71 @@ def command_train(args):
 
 
 def command_predict(args):
-    model, prep = load_run(args.run)
-    X, _ = read_features(args.data, prep, need_target=False)
-    if args.proba and prep.task != "classify":
-        raise RunError("--proba needs a classification run")
-    predictions = predict_with(model, prep, X)
-    header = [f"predicted_{prep.target}"]
-    rows = [[p] for p in predictions.tolist()]
-    if args.proba:
-        probabilities = predict_with(model, prep, X, proba=True)
-        header += [f"p_{label}" for label in prep.classes.tolist()]
-        rows = [row + [f"{p:.6f}" for p in probs] for row, probs in zip(rows, probabilities)]
-    buffer = text_io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    if args.out:
-        from .io import _atomic_write
+    from .batch_predict import check_prediction_output, predict_csv, write_atomically
 
-        _atomic_write(Path(args.out), buffer.getvalue().encode())
-        say(f"wrote {len(rows)} predictions to {args.out}")
+    if args.out:
+        check_prediction_output(args.out, args.data, args.force)
+    network, table_model = load_run(args.run)
+    options = dict(proba=args.proba, id_column=args.id, chunk_rows=args.chunk_rows, delimiter=args.delimiter,
+                   encoding=args.encoding, notice=note)
+    if args.out:
+        rows = write_atomically(args.out, lambda write: predict_csv(network, table_model, args.data, write, **options))
+        say(f"wrote {rows} predictions to {args.out}")
     else:
-        sys.stdout.write(buffer.getvalue())
+        stdout = sys.stdout
+        predict_csv(network, table_model, args.data, stdout.write, stopped=lambda: getattr(stdout, "broken", False),
+                    **options)
+        stdout.flush()
     return 0
 
 
 def command_evaluate(args):
-    model, prep = load_run(args.run)
-    X, y = read_features(args.data, prep, need_target=True)
-    report = evaluation_report(prep, y, predict_with(model, prep, X))
+    from .runs import evaluation_report, predict_with
+    from .tables.roles import target_labels
+
+    network, table_model = load_run(args.run)
+    frame = read_table_for(args)
+    table_model.preprocessing.check_columns(frame.columns, args.data)
+    if table_model.target not in frame.columns:
+        raise RunError(f"{args.data}: no target column {table_model.target!r} to evaluate against")
+    labelled = frame[frame[table_model.target].notna()]
+    if len(labelled) < len(frame):
+        say(f"{len(frame) - len(labelled)} row(s) without a target left out")
+    if len(labelled) == 0:
+        raise RunError(f"{args.data}: no row has a value in the target column {table_model.target!r}")
+    y = target_labels(labelled[table_model.target], table_model.task).to_numpy()
+    table_model.encode(y)  # an unseen label is an error now, not a wrong score
+    report = evaluation_report(table_model.task, y, predict_with(network, table_model, labelled))
+    report["evaluated_on"] = f"{len(labelled)} rows of {args.data}"
     print_report(report)
     return 0
+
+
+# ---- graph, export ----
 
 
 def command_graph(args):
     from .expression import build, parse_values
     from .viz import graph as drawing
 
-    root, leaves = build(args.expression, parse_values(args.values))
+    root, leaves = build(args.expression, parse_values(args.values), max_nodes=args.max_nodes)
     root.backward()
     say(f"{root.label} = {root.data:.6g}")
     for name, leaf in leaves.items():
         say(f"  d/d{name} = {leaf.grad:.6g}")
-    try:
-        path = drawing.save_graph(root, args.out)
-    except RuntimeError as error:
-        raise RunError(f"{error}") from None
+    path = drawing.save_graph(root, args.out, max_nodes=args.max_nodes, timeout=args.timeout)
     say(f"wrote {path}")
     return 0
 
 
 def command_export(args):
-    from .export import export_onnx
+    from .tables.onnx_export import export_table_onnx
 
-    model, prep = load_run(args.run)
-    classify = prep.task == "classify"
-    path = export_onnx(model, args.onnx, opset=args.opset, scaler={"mean": prep.mean, "scale": prep.scale},
-                          output="probabilities" if classify else "raw",
-                          target_scaler=None if classify else {"mean": [prep.y_mean], "scale": [prep.y_scale]})
-    outputs = f"probabilities of {prep.classes.tolist()}" if classify else f"predicted {prep.target}"
-    say(f"wrote {path}: input 'input' (raw {', '.join(prep.feature_names)}), output 'output' ({outputs})")
+    network, table_model = load_run(args.run)
+    path, inputs = export_table_onnx(network, table_model, args.onnx, opset=args.opset)
+    outputs = (f"'label' and 'probabilities' of {table_model.classes.tolist()}" if table_model.task == "classify"
+               else f"'prediction' of {table_model.target}")
+    say(f"wrote {path}: one input per column ({', '.join(inputs)}), outputs {outputs}")
     return 0
 
 
@@ -264,9 +345,10 @@ def command_export(args):
 EXAMPLES = {
     "demo": "examples:\n  scratchgrad demo\n  scratchgrad demo spiral --out runs/spiral\n  scratchgrad demo toy",
     "train": "examples:\n  scratchgrad train iris.csv --target species\n"
+             "  scratchgrad train customers.csv --target churn --drop surname --categorical zip --cv 5\n"
              "  scratchgrad train houses.csv --target price --task regress --hidden 64 32 --epochs 100",
     "predict": "examples:\n  scratchgrad predict runs/train-20261122-101500 new.csv\n"
-               "  scratchgrad predict runs/iris new.csv --proba --out predictions.csv",
+               "  scratchgrad predict runs/churn new.csv --proba --id customer_id --out predictions.csv",
     "evaluate": "example:\n  scratchgrad evaluate runs/iris test.csv",
     "graph": "examples:\n  scratchgrad graph \"tanh(a*b + c)\" --values a=2 b=-3 c=10\n"
              "  scratchgrad graph \"sigmoid(w*x + b)**2\" --values w=0.5 x=3 b=-1 --out neuron.png",
@@ -274,47 +356,83 @@ EXAMPLES = {
 }
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written, and every option's default shown (unless its help says it)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or action.option_strings == [] \
+                and action.nargs not in ("?", "*"):
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._HelpAction, argparse._VersionAction)):
+            return text
+        default = action.default
+        if isinstance(default, list):
+            default = " ".join(map(str, default)) or "none"
+        return f"{text} (default: {default})" if default is not None else f"{text} (default: none)"
+
+
+def _number(text, kind, check):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+    problem = check(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, got {text}")
     return value
+
+
+def positive_int(text):
+    return _number(text, int, lambda v: v < 1 and "must be a positive integer")
+
+
+def non_negative_int(text):
+    return _number(text, int, lambda v: v < 0 and "must be an integer >= 0")
 
 
 def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+    return _number(text, float, lambda v: not (0 < v < float("inf")) and "must be a positive number")
 
 
 def fraction(text):
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
+    return _number(text, float, lambda v: not 0 <= v < 1 and "must be in [0, 1)")
+
+
+def folds(text):
+    return _number(text, int, lambda v: v != 0 and v < 2 and "must be 0 (off) or at least 2")
+
+
+def opset(text):
+    return _number(text, int, lambda v: not MIN_OPSET <= v <= MAX_OPSET and
+                   f"must be between {MIN_OPSET} and {MAX_OPSET} (the opsets onnxruntime loads for this model)")
 
 
 def make_parser():
-    formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="scratchgrad", formatter_class=formatter,
+    parser = argparse.ArgumentParser(prog="scratchgrad", formatter_class=HelpFormatter,
                                      description="Neural networks from scratch: train, evaluate and explain.",
                                      epilog="examples:\n  scratchgrad demo\n  scratchgrad train data.csv --target "
                                             "label\n  scratchgrad graph \"tanh(a*b + c)\" --values a=2 b=-3 c=10")
     parser.add_argument("--version", action="version", version=f"scratchgrad {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name, help_text):
         sub = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
-                                  formatter_class=formatter)
+                                  formatter_class=HelpFormatter)
         sub.add_argument("--debug", action="store_true", help="show the full traceback on errors")
         return sub
 
+    def reading_options(sub):
+        sub.add_argument("--delimiter", help="field separator: a character, or tab, comma, semicolon, pipe "
+                                             "(default: sniffed from the file)")
+        sub.add_argument("--encoding", help="text encoding such as utf-8, latin-1, cp1252 (default: detected: "
+                                            "a BOM, else UTF-8 if the file is valid UTF-8, else cp1252)")
+
     demo = command("demo", "train a model on a built-in dataset and write a run folder")
-    demo.add_argument("dataset", nargs="?", default="digits", choices=DEMOS)
+    demo.add_argument("dataset", nargs="?", default="digits", choices=DEMOS, help="which data")
     demo.add_argument("--out", help="run folder (default: runs/<dataset>-<time>)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed")
     demo.add_argument("--quick", action="store_true", help="few epochs, for a smoke test")
     demo.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 lines")
 
@@ -322,43 +440,66 @@ def make_parser():
     train.add_argument("data", help="CSV file with a header row")
     train.add_argument("--target", required=True, help="the column to predict")
     train.add_argument("--task", choices=("classify", "regress"), help="default: guessed from the target")
+    train.add_argument("--features", nargs="+", metavar="COLUMN", help="use only these columns (default: all)")
+    train.add_argument("--drop", nargs="+", metavar="COLUMN", default=[], help="leave these columns out")
+    train.add_argument("--categorical", nargs="+", metavar="COLUMN", default=[],
+                       help="treat these columns as categories even if they hold numbers")
+    reading_options(train)
     train.add_argument("--hidden", type=positive_int, nargs="+", default=[64], help="hidden layer sizes")
-    train.add_argument("--activation", default="relu", choices=("relu", "tanh", "sigmoid", "leaky_relu"))
-    train.add_argument("--epochs", type=positive_int, default=50)
-    train.add_argument("--batch-size", type=positive_int, default=32)
-    train.add_argument("--lr", type=positive_float, default=1e-3)
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    train.add_argument("--validation-split", type=fraction, default=0.1)
-    train.add_argument("--early-stopping", action="store_true", help="stop when validation loss stalls")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", help="run folder (default: runs/train-<time>)")
-    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    train.add_argument("--activation", default="relu", choices=("relu", "tanh", "sigmoid", "leaky_relu"),
+                       help="hidden activation")
+    train.add_argument("--epochs", type=positive_int, default=100, help="most passes over the training rows")
+    train.add_argument("--batch-size", type=positive_int, default=32, help="rows per step")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimizer")
+    train.add_argument("--test-split", type=fraction, default=0.2,
+                       help="share of rows held out to score the model, never seen in training (0: none)")
+    train.add_argument("--validation-split", type=fraction, default=0.1,
+                       help="share of the training rows held out for early stopping")
+    train.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=True,
+                       help="stop when the validation loss stalls, keeping the best weights")
+    train.add_argument("--patience", type=positive_int, default=10, help="epochs without improvement before stopping")
+    train.add_argument("--cv", type=folds, default=0, metavar="K",
+                       help="also run K-fold cross-validation on the training rows and report mean and spread "
+                            "(0: off)")
+    train.add_argument("--seed", type=non_negative_int, default=0, help="random seed (splits, weights, batches)")
+    train.add_argument("--out", help="run folder to create (default: runs/train-<time>)")
+    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 lines")
 
     predict = command("predict", "predict with a trained run")
     predict.add_argument("run", help="run folder (or its model.safetensors)")
-    predict.add_argument("data", help="CSV with the training features (the target column may be present)")
+    predict.add_argument("data", help="CSV with the training features (other columns are ignored)")
     predict.add_argument("--proba", action="store_true", help="add class probabilities")
+    predict.add_argument("--id", metavar="COLUMN", help="copy this column into the output (default: none)")
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
+    predict.add_argument("--force", action="store_true", help="replace --out if it exists (never the input)")
+    predict.add_argument("--chunk-rows", type=positive_int, default=50_000,
+                         help="rows read at a time: memory stays bounded for any file size")
+    reading_options(predict)
 
     evaluate = command("evaluate", "score a trained run on a labelled CSV")
-    evaluate.add_argument("run")
-    evaluate.add_argument("data")
+    evaluate.add_argument("run", help="run folder (or its model.safetensors)")
+    evaluate.add_argument("data", help="CSV with the features and the target")
+    reading_options(evaluate)
 
     graph = command("graph", "draw the computation graph of a formula, with gradients")
     graph.add_argument("expression", help="numbers, names, + - * / **, tanh exp log relu sigmoid leaky_relu")
-    graph.add_argument("--values", nargs="*", default=[], metavar="NAME=NUMBER")
+    graph.add_argument("--values", nargs="*", default=[], metavar="NAME=NUMBER", help="the variables' values")
     graph.add_argument("--out", default="graph.svg", help="image to write (.svg, .png or .pdf)")
+    graph.add_argument("--max-nodes", type=positive_int, default=200, help="refuse larger graphs")
+    graph.add_argument("--timeout", type=positive_float, default=30.0, help="seconds Graphviz may take")
 
-    export = command("export", "export a trained run as ONNX")
-    export.add_argument("run")
+    export = command("export", "export a trained run (preprocessing and network) as ONNX")
+    export.add_argument("run", help="run folder (or its model.safetensors)")
     export.add_argument("--onnx", required=True, help="file to write")
-    export.add_argument("--opset", type=int, default=17)
+    export.add_argument("--opset", type=opset, default=17, help=f"ONNX opset, {MIN_OPSET} to {MAX_OPSET}")
 
     playground = commands.add_parser("playground", help="train networks live in the browser",
                                      description="Start the playground's local web server and open it in the browser.")
     playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     playground.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     playground.add_argument("--no-browser", action="store_true", help="print the address, do not open a browser")
+    parser.commands = commands.choices
     return parser
 
 
@@ -373,21 +514,56 @@ COMMANDS = {"demo": command_demo, "train": command_train, "predict": command_pre
             "playground": command_playground}
 
 
+def check_usage(parser, args):
+    """Option combinations that cannot work: usage errors (exit 2), found before reading any data."""
+    parser = parser.commands[args.command]  # the message names the command
+    if args.command == "train":
+        if args.early_stopping and not args.validation_split:
+            parser.error("--early-stopping needs a --validation-split above 0 (or --no-early-stopping)")
+        if args.features and args.drop:
+            overlap = set(args.features) & set(args.drop)
+            if overlap:
+                parser.error(f"columns both in --features and --drop: {sorted(overlap)}")
+
+
+def error_text(error):
+    """One line, in the user's terms."""
+    from .errors import MissingDependencyError
+
+    if isinstance(error, ModuleNotFoundError) and not isinstance(error, MissingDependencyError):
+        return f"{error.name} is not installed; the command needs the extras: pip install 'scratchgrad[all]'"
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror.lower()}"
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())
+
+
 def main(argv=None):
     parser = make_parser()
     args = parser.parse_args(argv)  # usage errors exit with code 2, as argparse does
+    if args.command is None:  # bare `scratchgrad`: what can it do?
+        parser.print_help()
+        return 0
+    check_usage(parser, args)
+    debug = args.debug or bool(os.environ.get("SCRATCHGRAD_DEBUG"))
+    standard_output = sys.stdout
+    sys.stdout = PipeSafeOutput(standard_output)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            if not debug:  # other libraries' warnings speak their terms; our messages say what matters
+                warnings.simplefilter("ignore")
+            return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("scratchgrad: interrupted", file=sys.stderr)
+        print(f"scratchgrad {args.command}: interrupted", file=sys.stderr)
         return 1
     except Exception as error:  # one line for the user; the traceback on request
-        if args.debug or os.environ.get("SCRATCHGRAD_DEBUG"):
+        if debug:
             raise
-        if isinstance(error, ModuleNotFoundError):  # the app uses the optional libraries
-            error = f"{error.name} is not installed; the command needs the extras: pip install 'scratchgrad[all]'"
-        print(f"scratchgrad {args.command}: error: {error}", file=sys.stderr)
+        print(f"scratchgrad {args.command}: error: {error_text(error)}", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout.flush()
+        sys.stdout = standard_output
 
 
 if __name__ == "__main__":

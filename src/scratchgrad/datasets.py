@@ -206,3 +206,73 @@ def _is_number(text):
         return math.isfinite(float(text))
     except ValueError:
         return False
+
+
+# ---- real tables ----
+
+
+def read_table(source, delimiter=None, encoding=None):
+    """A table as a pandas DataFrame, from a CSV file or from a pandas / polars DataFrame.
+
+    CSV files: the encoding is detected (BOM, UTF-8, else cp1252 / Latin-1) unless given, the
+    delimiter sniffed (`,` `;` tab `|`) unless given, quoted fields and a decimal comma
+    understood, and the usual spellings of missing values (empty, NA, NaN, null, ?, ...)
+    read as NaN. Column names are stripped of spaces; duplicate names are an error naming
+    them. `frame.attrs["csv_format"]` says how the file was read.
+    """
+    from .tables.reading import as_frame, read_csv
+
+    frame = as_frame(source)
+    if frame is not None:
+        return frame
+    if isinstance(source, (str, Path)):
+        return read_csv(source, delimiter=delimiter, encoding=encoding)
+    raise TypeError(f"read_table takes a CSV path or a DataFrame, got {type(source).__name__}")
+
+
+CITIES = ["Paris", "Lyon", "Montréal", "Zürich", "São Paulo", "Kraków", "Malmö", "Köln"]
+
+
+def make_messy_table(n_rows=400, task="classify", random_state=None):
+    """A customer table as they come: an ID column, a header with spaces, categories with
+    accents, missing values spelled several ways, a constant column, free text, and a target.
+
+    `task`: "classify" (churn yes / no), "regress" (yearly spend) or "count" (support calls,
+    an integer with many values: a regression target that looks like classes). Returns a
+    pandas DataFrame whose cells are what a CSV file would hold (strings for the missing).
+    """
+    import pandas as pd
+
+    _check_count("n_rows", n_rows, minimum=10)
+    if task not in ("classify", "regress", "count"):
+        raise ValueError(f"task must be 'classify', 'regress' or 'count', got {task!r}")
+    rng = np.random.default_rng(random_state)
+    age = rng.integers(18, 80, n_rows).astype(float)
+    income = np.round(rng.lognormal(10.5, 0.5, n_rows), 2)
+    city = rng.choice(CITIES, n_rows, p=[0.3, 0.2, 0.15, 0.1, 0.1, 0.06, 0.05, 0.04])
+    plan = rng.choice(["basic", "plus", "premium"], n_rows, p=[0.5, 0.3, 0.2])
+    visits = rng.poisson(4, n_rows)
+    city_effect = {name: effect for name, effect in zip(CITIES, np.linspace(-1, 1, len(CITIES)))}
+    score = (0.04 * (age - 45) - 0.8 * (np.log(income) - 10.5) + np.array([city_effect[c] for c in city])
+             + np.select([plan == "basic", plan == "plus"], [0.8, 0.0], -0.9) - 0.2 * (visits - 4))
+    frame = pd.DataFrame({
+        "customer_id": [f"C{100000 + i}" for i in rng.permutation(n_rows)],
+        "Customer Age": age,
+        "income": income,
+        "city": city,
+        "plan": plan,
+        "visits": visits,
+        "country": "FR",
+        "notes": [f"called on day {i} about order {rng.integers(1e6)}" for i in range(n_rows)],
+    })
+    if task == "classify":
+        frame["churn"] = np.where(score + rng.logistic(0, 0.5, n_rows) > 0, "yes", "no")
+    elif task == "regress":
+        frame["spend"] = np.round(1000 + 300 * score + 50 * rng.standard_normal(n_rows), 2)
+    else:
+        frame["support_calls"] = rng.poisson(np.exp(1.5 + 0.6 * np.tanh(score)))
+    frame = frame.astype({"Customer Age": object, "income": object, "city": object})
+    for column, spelling in (("Customer Age", "NA"), ("income", ""), ("city", "?")):
+        frame.loc[rng.random(n_rows) < 0.08, column] = spelling
+    frame.loc[rng.random(n_rows) < 0.02, frame.columns[-1]] = ""  # a few rows without a target
+    return frame

@@ -36,8 +36,16 @@ def parse_values(assignments) -> dict:
     return values
 
 
-def build(formula: str, values: dict) -> tuple[Value, dict]:
-    """The root Value of `formula` and the leaf Value of each variable."""
+MAX_FORMULA_LENGTH = 2000
+
+
+def build(formula: str, values: dict, max_nodes=None) -> tuple[Value, dict]:
+    """The root Value of `formula` and the leaf Value of each variable.
+
+    `max_nodes` refuses a formula whose graph has more nodes than that (counting those
+    the operations add, such as the -1 in a - b)."""
+    if len(formula) > MAX_FORMULA_LENGTH:
+        raise ExpressionError(f"the formula has {len(formula)} characters; at most {MAX_FORMULA_LENGTH} are drawn")
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as error:
@@ -49,7 +57,22 @@ def build(formula: str, values: dict) -> tuple[Value, dict]:
     unused = [name for name in leaves if name not in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}]
     if unused:
         raise ExpressionError(f"values given for {unused}, which the formula does not use")
+    if max_nodes is not None:
+        count = count_nodes(root)
+        if count > max_nodes:
+            raise ExpressionError(f"the formula makes a graph of {count} nodes, more than --max-nodes {max_nodes}")
     return root, leaves
+
+
+def count_nodes(root) -> int:
+    """How many distinct nodes `root` was computed from (itself included), without recursion."""
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
 
 
 def _evaluate(node, leaves):

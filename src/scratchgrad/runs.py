@@ -1,176 +1,307 @@
-"""Run folders: train a model from a table, and keep with it everything needed to use it.
+"""Run folders: train a network on a table, and keep with it everything needed to use it.
 
-A run folder holds `model.safetensors` (the network, with the feature names, the scaler
-and the class names as metadata), `metrics.json`, `history.csv`, plots and `command.txt`.
-It is written whole in a hidden temporary folder and renamed into place at the end, so a
-failure leaves no half run behind.
+A run folder holds `model.safetensors` (the network, with the column roles, the fitted
+preprocessing and the class names as JSON metadata, never a pickle), `metrics.json` (scores
+on the held-out test split, the size of every split, cross-validation), `summary.txt`,
+`history.csv`, plots and `command.txt`. It is written whole in a private temporary folder
+and renamed into place at the end: a failure leaves no half run behind, and two runs aiming
+at the same folder never write into each other.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import functional as F
 from . import io, metrics, nn, optim
-from .datasets import CSVError, load_csv
+from .errors import ScratchgradError
 from .graph import no_grad
+from .tables import TableError
+from .tables.preprocessing import TablePreprocessing
+from .tables.roles import ColumnRoles, target_labels
+from .tables.splits import folds, split_rows
 from .tensor import Tensor
 from .train import EarlyStopping, fit
 
 MODEL_FILE = "model.safetensors"
+FORMAT = "scratchgrad-table-run"
+FORMAT_VERSION = 1
 
 
-class RunError(Exception):
+class RunError(ScratchgradError, ValueError):
     """A problem with a run or its data, said in one line."""
 
 
-class Preprocessing:
-    """Feature standardisation and target encoding, stored as JSON beside the model."""
+@dataclass
+class TrainSettings:
+    hidden: list = field(default_factory=lambda: [64])
+    activation: str = "relu"
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    test_split: float = 0.2
+    validation_split: float = 0.1
+    early_stopping: bool = True
+    patience: int = 10
+    cv: int = 0
+    seed: int = 0
+    verbose: int = 1
 
-    def __init__(self, task, feature_names, target, mean, scale, classes=None, y_mean=0.0, y_scale=1.0):
-        self.task, self.feature_names, self.target = task, list(feature_names), target
-        self.mean, self.scale = np.asarray(mean, dtype=float), np.asarray(scale, dtype=float)
+
+class TableModel:
+    """The preprocessing and the target's encoding around a network: rows of a table in,
+    predictions in the target's own terms out."""
+
+    def __init__(self, target, task, preprocessing, classes=None, y_mean=0.0, y_scale=1.0, skipped=None):
+        self.target, self.task, self.preprocessing = target, task, preprocessing
         self.classes = None if classes is None else np.asarray(classes)
         self.y_mean, self.y_scale = float(y_mean), float(y_scale)
+        self.skipped = dict(skipped or {})
 
     @classmethod
-    def fit(cls, task, feature_names, target, X, y):
-        from sklearn.preprocessing import LabelEncoder, StandardScaler
+    def fit(cls, frame, y, roles):
+        preprocessing, _ = TablePreprocessing.fit(frame, roles.numeric, roles.categorical)
+        if roles.task == "classify":
+            return cls(roles.target, "classify", preprocessing, classes=np.unique(y), skipped=roles.skipped)
+        y = np.asarray(y, dtype=float)
+        return cls(roles.target, "regress", preprocessing, y_mean=y.mean(), y_scale=y.std() or 1.0,
+                   skipped=roles.skipped)
 
-        scaler = StandardScaler().fit(X)
-        if task == "classify":
-            classes = LabelEncoder().fit(y).classes_
-            return cls(task, feature_names, target, scaler.mean_, scaler.scale_, classes=classes)
-        y = y.astype(float)
-        return cls(task, feature_names, target, scaler.mean_, scaler.scale_, y_mean=y.mean(),
-                   y_scale=y.std() or 1.0)
+    @property
+    def n_outputs(self):
+        return len(self.classes) if self.task == "classify" else 1
 
-    def features(self, X):
-        return (X - self.mean) / self.scale
+    def features(self, frame):
+        return self.preprocessing.transform(frame)
 
     def encode(self, y):
         if self.task == "regress":
             return (np.asarray(y, dtype=float) - self.y_mean) / self.y_scale
         y = np.asarray(y)
-        if self.classes.dtype.kind in "iu" and y.dtype.kind not in "iu":
-            raise RunError(f"the target has labels {sorted(set(y.tolist()))[:5]}, the model knows "
-                               f"integer classes {self.classes.tolist()}")
-        unseen = sorted(set(y.tolist()) - set(self.classes.tolist()))
+        unseen = sorted(set(y.tolist()) - set(self.classes.tolist()), key=str)
         if unseen:
-            raise RunError(f"label(s) {unseen} were not seen in training; the model knows "
-                               f"{self.classes.tolist()}")
+            raise RunError(f"label(s) {unseen[:10]} were not seen in training; the model knows "
+                           f"{self.classes.tolist()}")
         return np.searchsorted(self.classes, y)
 
     def decode(self, outputs):
         if self.task == "regress":
-            return outputs.ravel() * self.y_scale + self.y_mean
+            return outputs.reshape(-1) * self.y_scale + self.y_mean
         return self.classes[outputs.argmax(axis=1)]
 
     def to_json(self):
-        return {"task": self.task, "feature_names": self.feature_names, "target": self.target,
-                "scaler": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "target": self.target, "task": self.task,
+                "preprocessing": self.preprocessing.to_json(),
                 "classes": None if self.classes is None else self.classes.tolist(),
-                "y_mean": self.y_mean, "y_scale": self.y_scale}
+                "y_mean": self.y_mean, "y_scale": self.y_scale, "skipped": self.skipped}
 
     @classmethod
-    def from_json(cls, data):
-        return cls(data["task"], data["feature_names"], data["target"], data["scaler"]["mean"],
-                   data["scaler"]["scale"], data["classes"], data["y_mean"], data["y_scale"])
+    def from_json(cls, data, where):
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise RunError(f"{where}: a model without the table preprocessing a run keeps (made by an older "
+                           f"scratchgrad, or not by `scratchgrad train`?): train it again")
+        if data.get("format_version", 0) > FORMAT_VERSION:
+            raise RunError(f"{where}: made by a newer scratchgrad; upgrade to use it")
+        try:
+            preprocessing = TablePreprocessing.from_json(data["preprocessing"])
+            model = cls(data["target"], data["task"], preprocessing, data["classes"], data["y_mean"],
+                        data["y_scale"], data.get("skipped"))
+        except (KeyError, TypeError, ValueError, TableError) as error:
+            raise RunError(f"{where}: the saved preprocessing is unreadable ({error})") from None
+        if model.task not in ("classify", "regress") or (model.task == "classify" and model.classes is None):
+            raise RunError(f"{where}: the saved task is unreadable")
+        return model
 
 
-def train_run(X, y, feature_names, target, task, hidden, activation, epochs, batch_size, lr, optimizer_name,
-              validation_split, early_stopping, seed, verbose=1, X_test=None, y_test=None):
-    """Fit an MLP; returns (model, preprocessing, history, report, (y_true, y_pred) it was scored on).
-
-    A `validation_split` fraction is held out (stratified for classification) for the
-    validation curves and early stopping; the report scores the test data if given, else
-    that validation data, else the training data.
-    """
-    from sklearn.model_selection import train_test_split
+# ---- training ----
 
 
-    X_val = y_val = None
-    if validation_split:
-        stratify = y if task == "classify" and min(np.unique(y, return_counts=True)[1]) > 1 else None
-        X, X_val, y, y_val = train_test_split(X, y, test_size=validation_split, random_state=seed,
-                                              stratify=stratify)
-    prep = Preprocessing.fit(task, feature_names, target, X, y)
-    n_out = len(prep.classes) if task == "classify" else 1
-    if task == "classify" and n_out < 2:
-        raise RunError(f"the target {target!r} has a single class; classification needs two or more")
-    model = nn.MLP(X.shape[1], hidden, n_out, activation=activation, seed=seed)
-    optimizer = optim.Adam(model.parameters(), lr=lr) if optimizer_name == "adam" else \
-        optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    callbacks = [EarlyStopping(patience=10, restore_best_weights=True)] if early_stopping else []
-    validation = None if X_val is None else (prep.features(X_val), prep.encode(y_val))
-    history = fit(model, prep.features(X), prep.encode(y), loss="cross_entropy" if task == "classify" else "mse",
-                  optimizer=optimizer, epochs=epochs, batch_size=batch_size, validation_data=validation,
-                  callbacks=callbacks, verbose=verbose, seed=seed)
-    if X_test is not None:
-        X_eval, y_eval, where = X_test, y_test, f"{len(X_test)} held-out test samples"
-    elif X_val is not None:
-        X_eval, y_eval, where = X_val, y_val, f"{len(X_val)} validation samples"
-    else:
-        X_eval, y_eval, where = X, y, "the training data"
-    predictions = predict_with(model, prep, X_eval)
-    report = evaluation_report(prep, y_eval, predictions)
-    report["evaluated_on"] = where
-    return model, prep, history, report, (y_eval, predictions)
-
-
-def predict_with(model, prep, X, proba=False):
-
-    model.eval()
+def _network_outputs(network, features):
+    network.eval()
+    dtype = network.parameters()[0].data.dtype
     with no_grad():
-        outputs = model(Tensor(prep.features(X))).data
+        return network(Tensor(features.astype(dtype, copy=False))).data
+
+
+def predict_with(network, table_model, frame, proba=False):
+    """Predictions (or class probabilities, float64) for the rows of `frame`."""
+    outputs = _network_outputs(network, table_model.features(frame))
     if proba:
-        return F.softmax(Tensor(outputs, dtype=np.float64)).data
-    return prep.decode(outputs)
+        return F.softmax(Tensor(outputs.astype(np.float64))).data
+    return table_model.decode(outputs)
 
 
-def evaluation_report(prep, y_true, y_pred):
-
-    if prep.task == "classify":
+def evaluation_report(task, y_true, y_pred):
+    if task == "classify":
         return {"accuracy": metrics.accuracy(y_true, y_pred), **metrics.classification_report(y_true, y_pred)}
-    return metrics.regression_report(np.asarray(y_true, dtype=float), y_pred)
+    return metrics.regression_report(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float))
+
+
+def _train_once(frame, y, roles, settings, seed, verbose):
+    """Fit the preprocessing and a network on these rows (a validation part of them for early
+    stopping only); returns (network, table model, history, rows trained on, validation rows)."""
+    classify = roles.task == "classify"
+    fit_rows, validation_rows = np.arange(len(y)), np.array([], dtype=np.int64)
+    if settings.validation_split:
+        fit_rows, validation_rows = split_rows(y, settings.validation_split, classify, seed + 1, "validation")
+    table_model = TableModel.fit(frame.iloc[fit_rows], y[fit_rows], roles)
+    if classify and len(np.unique(y[fit_rows])) < 2:
+        raise RunError("the training rows hold a single class; classification needs two or more")
+    X = table_model.features(frame.iloc[fit_rows])
+    network = nn.MLP(X.shape[1], list(settings.hidden), table_model.n_outputs, activation=settings.activation,
+                     seed=seed)
+    optimizer = optim.Adam(network.parameters(), lr=settings.lr) if settings.optimizer == "adam" else \
+        optim.SGD(network.parameters(), lr=settings.lr, momentum=0.9)
+    validation, callbacks = None, []
+    if len(validation_rows):
+        validation = (table_model.features(frame.iloc[validation_rows]), table_model.encode(y[validation_rows]))
+        if settings.early_stopping:
+            callbacks = [EarlyStopping(patience=settings.patience, restore_best_weights=True)]
+    history = fit(network, X, table_model.encode(y[fit_rows]), loss="cross_entropy" if classify else "mse",
+                  optimizer=optimizer, epochs=settings.epochs, batch_size=settings.batch_size,
+                  validation_data=validation, callbacks=callbacks, verbose=verbose, seed=seed)
+    return network, table_model, history, len(fit_rows), len(validation_rows)
+
+
+def _score(task, report):
+    return report["accuracy"] if task == "classify" else report["r2"]
+
+
+def cross_validate(frame, y, roles, settings, log=print):
+    """K-fold scores of the whole procedure (preprocessing fitted inside each fold)."""
+    scores = []
+    for i, (train, test) in enumerate(folds(y, settings.cv, roles.task == "classify", settings.seed)):
+        network, table_model, _, _, _ = _train_once(frame.iloc[train], y[train], roles, settings,
+                                                    settings.seed + 10 * (i + 1), verbose=0)
+        predictions = predict_with(network, table_model, frame.iloc[test])
+        scores.append(_score(roles.task, evaluation_report(roles.task, y[test], predictions)))
+        log(f"  fold {i + 1}/{settings.cv}: {'accuracy' if roles.task == 'classify' else 'r2'} {scores[-1]:.4f} "
+            f"on {len(test)} rows")
+    return {"metric": "accuracy" if roles.task == "classify" else "r2", "folds": settings.cv, "scores": scores,
+            "mean": float(np.mean(scores)), "std": float(np.std(scores))}
+
+
+@dataclass
+class TrainedRun:
+    network: object
+    table_model: TableModel
+    history: object
+    report: dict
+    evaluation: tuple      # (y_true, y_pred) of the split the report describes
+    splits: dict
+
+
+def train_table(frame, roles: ColumnRoles, settings: TrainSettings, log=print) -> TrainedRun:
+    """Split the rows (test, validation, training), fit, and score on the test split."""
+    used = frame[frame[roles.target].notna()].reset_index(drop=True)
+    y = target_labels(used[roles.target], roles.task).to_numpy()
+    classify = roles.task == "classify"
+    rows = np.arange(len(y))
+    test_rows = np.array([], dtype=np.int64)
+    if settings.test_split:
+        rows, test_rows = split_rows(y, settings.test_split, classify, settings.seed, "test")
+    if settings.validation_split and len(rows) < 3:
+        raise RunError(f"{len(rows)} training row(s) are too few to hold out a validation split; "
+                       f"use --validation-split 0")
+    cv = None
+    if settings.cv:
+        log(f"cross-validating ({settings.cv} folds on the {len(rows)} rows outside the test split)")
+        cv = cross_validate(used.iloc[rows].reset_index(drop=True), y[rows], roles, settings, log)
+        log(f"  {cv['metric']} {cv['mean']:.4f} ± {cv['std']:.4f} over {cv['folds']} folds")
+    network, table_model, history, n_fit, n_validation = _train_once(
+        used.iloc[rows].reset_index(drop=True), y[rows], roles, settings, settings.seed, settings.verbose)
+    splits = {"train": n_fit, "validation": n_validation, "test": len(test_rows)}
+    if len(test_rows):
+        scored, where = test_rows, f"the test split ({len(test_rows)} rows never seen in training)"
+    else:
+        scored, where = rows, f"the training data ({len(rows)} rows; no test split, so this score is optimistic)"
+    predictions = predict_with(network, table_model, used.iloc[scored])
+    report = evaluation_report(roles.task, y[scored], predictions)
+    report["evaluated_on"] = where
+    report["split"] = "test" if len(test_rows) else "train"
+    report["rows"] = splits
+    if roles.rows_without_target:
+        report["rows_without_target"] = roles.rows_without_target
+    if cv:
+        report["cross_validation"] = cv
+    return TrainedRun(network, table_model, history, report, (y[scored], predictions), splits)
+
+
+# ---- run folders ----
+
+
+def check_output_folder(folder):
+    """Fail now, not after training, if `folder` cannot become a new run folder."""
+    folder = Path(folder)
+    if folder.exists():
+        raise RunError(f"{folder} already exists; runs are never overwritten: choose another --out")
+    parent = folder.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise RunError(f"cannot create {folder}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise RunError(f"cannot create {folder}: no permission to write in {parent}")
+    return folder
 
 
 def write_folder(folder, fill):
-    """Create `folder` whole or not at all: `fill(path)` writes into a hidden temporary folder,
-    which is renamed to `folder` once everything is there. Returns `(folder, what fill returned)`."""
+    """Create `folder` whole or not at all: `fill(path)` writes into a private temporary folder,
+    renamed to `folder` once everything is there. If another process took `folder` meanwhile,
+    the result goes to a fresh name beside it rather than being lost.
+    Returns `(folder, what fill returned)`."""
     folder = Path(folder)
-    if folder.exists():
-        raise RunError(f"{folder} already exists; choose another --out")
+    check_output_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    partial = folder.with_name(f".{folder.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
     try:
         result = fill(partial)
-        partial.rename(folder)
+        target = folder
+        for n in range(2, 1000):
+            try:
+                os.rename(partial, target)  # atomic; refuses a non-empty existing folder
+                break
+            except OSError:
+                if not target.exists():
+                    raise
+                target = folder.with_name(f"{folder.name}-{n}")
+        if target != folder:
+            result = (result + "\n" if result else "") + f"{folder} appeared while training; this run is in {target}"
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return folder, result
+    return target, result
 
 
-def write_run(folder, model, prep, history, report, evaluation, command, plots_2d=None):
+def write_run(folder, run: TrainedRun, command, summary="", plots_2d=None):
     """A run folder: the model with its preprocessing, metrics, history, plots, the command."""
 
     def fill(path):
-        io.save(model, path / MODEL_FILE, metadata={"preprocessing": prep.to_json()})
-        (path / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-        write_history_csv(path / "history.csv", history)
+        io.save(run.network, path / MODEL_FILE, metadata={"table": run.table_model.to_json()})
+        (path / "metrics.json").write_text(json.dumps(run.report, indent=2, default=_plain) + "\n")
+        write_history_csv(path / "history.csv", run.history)
         (path / "command.txt").write_text(command + "\n")
-        return write_plots(path, model, prep, history, evaluation, plots_2d)
+        if summary:
+            (path / "summary.txt").write_text(summary + "\n")
+        return write_plots(path, run, plots_2d)
 
     return write_folder(folder, fill)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def write_history_csv(path, history, first_column="epoch"):
@@ -182,64 +313,65 @@ def write_history_csv(path, history, first_column="epoch"):
             writer.writerow([epoch + 1, *(f"{history.history[c][i]:.6g}" for c in columns)])
 
 
-def write_plots(folder, model, prep, history, evaluation, plots_2d):
+def write_plots(folder, run, plots_2d):
     try:
+        import matplotlib  # noqa: F401
+
         from .viz import plots
-        plots._figure((1, 1))
     except ImportError:
         return "plots skipped: pip install 'scratchgrad[viz]' for them"
-    plots.plot_history(history, path=folder / "training_curves.png")
-    y_true, y_pred = evaluation
+    splits = run.splits
+    figure = plots.plot_history(run.history)
+    figure.suptitle(f"training ({splits['train']} rows)" + (f" and validation ({splits['validation']} rows, "
+                                                              f"for early stopping)" if splits["validation"] else ""))
+    _save(figure, folder / "training_curves.png")
+    y_true, y_pred = run.evaluation
+    which = f"{run.report['split']} split ({len(y_true)} rows)"
     if plots_2d is not None:
-        X2, y2 = plots_2d
+        frame, labels = plots_2d
 
-        class Scaled:  # the boundary in the data's own units
+        class Predictor:  # the boundary in the data's own units
             def predict(self, X):
-                return predict_with(model, prep, X)
+                return predict_with(run.network, run.table_model, _frame_like(frame, X))
 
-        plots.plot_decision_boundary(Scaled(), X2, y2, path=folder / "decision_boundary.png")
-    elif prep.task == "classify":
-        plots.plot_confusion_matrix(y_true, y_pred, labels=prep.classes, path=folder / "confusion_matrix.png")
+        figure = plots.plot_decision_boundary(Predictor(), frame.to_numpy(dtype=float), labels,
+                                              title=f"Decision boundary, {which}")
+        _save(figure, folder / "decision_boundary.png")
+    elif run.table_model.task == "classify":
+        figure = plots.plot_confusion_matrix(y_true, y_pred, labels=run.table_model.classes)
+        figure.axes[0].set_title(f"Confusion matrix, {which}")
+        _save(figure, folder / "confusion_matrix.png")
     else:
-        plots.plot_regression(np.asarray(y_true, dtype=float), y_pred, path=folder / "predicted_vs_true.png")
+        figure = plots.plot_regression(np.asarray(y_true, dtype=float), y_pred)
+        figure.axes[0].set_title(f"Predicted against true, {which}")
+        _save(figure, folder / "predicted_vs_true.png")
     return None
 
 
-def load_run(run):
+def _frame_like(frame, X):
+    import pandas as pd
 
+    return pd.DataFrame(np.asarray(X), columns=frame.columns)
+
+
+def _save(figure, path):
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    except Exception:  # figures made without pyplot need no closing
+        pass
+
+
+def load_run(run):
+    """`(network, TableModel)` from a run folder or its model file."""
     path = Path(run)
     model_path = path / MODEL_FILE if path.is_dir() else path
     if not model_path.exists():
         raise RunError(f"{run}: no run folder or model file there (expected {model_path})")
-    model, extra = io.load_bundle(model_path)
-    if "preprocessing" not in extra:
-        raise RunError(f"{model_path}: a model without the preprocessing a run keeps; was it made by "
-                           f"`scratchgrad train`?")
-    return model, Preprocessing.from_json(extra["preprocessing"])
-
-
-def read_features(path, prep, need_target):
-    """X (and y) from a CSV, its columns checked against those the model was trained on."""
-
-    if not Path(path).is_file():
-        raise RunError(f"{path}: no such file")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        header = [name.strip() for name in next(csv.reader(handle), [])]
-    columns = [c for c in header if c != prep.target]
-    missing = [c for c in prep.feature_names if c not in columns]
-    extra = [c for c in columns if c not in prep.feature_names]
-    if missing or extra:
-        raise RunError(f"{path}: the columns differ from training: missing {missing or 'none'}, "
-                           f"extra {extra or 'none'} (the model expects {prep.feature_names})")
-    if need_target and prep.target not in header:
-        raise RunError(f"{path}: no target column {prep.target!r} to evaluate against")
-    try:
-        X, y = load_csv(path, target=prep.target if prep.target in header else None, features=prep.feature_names)
-    except CSVError as error:
-        raise RunError(str(error)) from None
-    if y is not None:
-        prep.encode(y)  # an unseen label is an error now, not a wrong answer later
-    return X, y
+    network, extra = io.load_bundle(model_path)
+    return network, TableModel.from_json(extra.get("table"), model_path)
 
 
 def run_name(prefix, out):
@@ -248,7 +380,7 @@ def run_name(prefix, out):
         return Path(out)
     base = Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder, n = base, 1
-    while folder.exists() or folder.with_name(f".{folder.name}.partial").exists():
+    while folder.exists():
         n += 1
         folder = base.with_name(f"{base.name}-{n}")
     return folder

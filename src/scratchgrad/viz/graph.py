@@ -94,14 +94,40 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None):
     return dot
 
 
-def save_graph(root, path, **options) -> Path:
-    """Draw `root`'s graph and write it to `path`; the format follows the suffix (.svg, .png, .pdf)."""
+def save_graph(root, path, timeout=60.0, **options) -> Path:
+    """Draw `root`'s graph and write it to `path`; the format follows the suffix (.svg, .png, .pdf).
+
+    Graphviz's `dot` gets `timeout` seconds: some small graphs (a variable reused many times)
+    make its layout crawl. On a timeout or an interrupt the `dot` process is killed, never
+    left running, and nothing is written.
+    """
     path = Path(path)
     format = path.suffix.lstrip(".").lower() or "svg"
     dot = draw_graph(root, format=format, **options)
-    try:
-        data = dot.pipe(format=format)
-    except _graphviz().ExecutableNotFound:
-        raise RuntimeError(INSTALL_DOT) from None
+    data = _run_dot(dot.source, format, timeout)
     path.write_bytes(data)
     return path
+
+
+def _run_dot(source, format, timeout):
+    import shutil
+    import subprocess
+
+    executable = shutil.which("dot")
+    if executable is None:
+        raise RuntimeError(INSTALL_DOT)
+    process = subprocess.Popen([executable, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)  # its own group: Ctrl-C is ours
+    try:
+        data, errors = process.communicate(source.encode(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"Graphviz took more than {timeout:g} s to lay out this graph and was stopped: draw "
+                           f"a part of it (a smaller formula, or draw_graph(node, depth=3))") from None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if process.returncode != 0:
+        first_line = (errors.decode(errors="replace").strip().splitlines() or ["no message"])[0]
+        raise RuntimeError(f"Graphviz failed: {first_line}")
+    return data

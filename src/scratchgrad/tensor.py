@@ -302,7 +302,7 @@ class Tensor:
         kept = a.max(axis=axis, keepdims=True)
 
         def grad_fn(g):  # shared equally between tied maxima, as torch.amax does
-            winners = a == kept
+            winners = (a == kept).astype(a.dtype)
             return _keep_dims(g, axis, keepdims) * winners / winners.sum(axis=axis, keepdims=True)
 
         return Tensor._result(kept if keepdims else a.max(axis=axis), "max", (self,), grad_fn)
@@ -469,7 +469,7 @@ def _check_index(index):
                 "or an integer or boolean NumPy array (e.g. t.numpy().astype(int))")
         if isinstance(item, float) or (isinstance(item, (np.ndarray, np.generic)) and item.dtype.kind == "f"):
             raise InvalidParameterError(
-                f"indices must be integers, slices or integer/boolean arrays, got floats: {item!r}")
+                f"an index must be integers, slices or integer/boolean arrays, got floats: {item!r}")
 
 
 def _is_basic_index(index):

@@ -27,7 +27,7 @@ from ._version import __version__
 from .runs import RunError, TrainSettings, check_output_folder, load_run, run_name, train_table, write_run
 
 DEMOS = ("digits", "iris", "spiral", "regression", "toy")
-MIN_OPSET, MAX_OPSET = 13, 21  # the ONNX opsets the export is tested to load in onnxruntime
+MIN_OPSET, MAX_OPSET = 13, 25  # the ONNX opsets the export is tested to load in onnxruntime
 
 
 def say(message=""):

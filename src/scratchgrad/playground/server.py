@@ -198,7 +198,11 @@ def serve(host="127.0.0.1", port=0, open_browser=True, limits=None):
     print(f"scratchgrad playground: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    make_server(sock, limits).run(sockets=[sock])
+    try:
+        make_server(sock, limits).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on
+        pass
+    print("scratchgrad playground: stopped", flush=True)
     return 0
 
 

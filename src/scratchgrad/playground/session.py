@@ -158,12 +158,13 @@ class Session:
         if self.diverged:
             raise InvalidParameterError("training diverged (the loss is not a number): lower the learning rate "
                                         "or the regularization rate, then reset")
-        for _ in range(epochs):
-            self._train_epoch()
-            self.epoch += 1
-            self._record()
-            if self.diverged:
-                break
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported in the page instead
+            for _ in range(epochs):
+                self._train_epoch()
+                self.epoch += 1
+                self._record()
+                if self.diverged:
+                    break
 
     def _train_epoch(self):
         s = self.settings

@@ -226,24 +226,32 @@ def test_transpose_with_negative_axes_matches_torch():
 x23 = Tensor(np.zeros((2, 3)), requires_grad=True)
 
 
-@pytest.mark.parametrize("operation, axis", [
-    (lambda axis: x23.sum(axis=axis), 2),
-    (lambda axis: x23.sum(axis=axis), -3),
-    (lambda axis: x23.mean(axis=axis), (0, 5)),
-    (lambda axis: x23.max(axis=axis), -3),
-    (lambda axis: F.softmax(x23, axis=axis), 2),
-    (lambda axis: F.log_softmax(x23, axis=axis), -3),
-    (lambda axis: concatenate([x23, x23], axis=axis), 2),
-    (lambda axis: concatenate([x23, x23], axis=axis), -3),
-    (lambda axis: stack([x23, x23], axis=axis), 3),
-    (lambda axis: stack([x23, x23], axis=axis), -4),
-    (lambda axis: x23.transpose(axis, 0), 2),
-    (lambda axis: x23.transpose(0, axis), -3),
-], ids=lambda v: str(v) if isinstance(v, (int, tuple)) else "")
-def test_out_of_range_axes_name_the_axis_and_the_shape(operation, axis):
-    bad = axis if isinstance(axis, int) else 5
-    with pytest.raises(ValueError, match=rf"axis {bad} is out of range for a tensor of shape \(2, 3\)"):
-        operation(axis)
+AXIS_USERS = {  # each operation taking an axis, on x23 of shape (2, 3): axes -2..1 exist
+    "sum": lambda axis: x23.sum(axis=axis),
+    "mean": lambda axis: x23.mean(axis=axis),
+    "max": lambda axis: x23.max(axis=axis, keepdims=True),
+    "softmax": lambda axis: F.softmax(x23, axis=axis),
+    "log_softmax": lambda axis: F.log_softmax(x23, axis=axis),
+    "concatenate": lambda axis: concatenate([x23, x23], axis=axis),
+    "transpose": lambda axis: x23.transpose(axis, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AXIS_USERS))
+@pytest.mark.parametrize("axis", [2, -3, 7])
+def test_out_of_range_axes_name_the_axis_and_the_shape(name, axis):
+    with pytest.raises(ValueError, match=rf"{name}: axis {axis} is out of range for a tensor of shape \(2, 3\)"):
+        AXIS_USERS[name](axis)
+    if name in ("sum", "mean", "max"):  # inside a tuple of axes too
+        with pytest.raises(ValueError, match=rf"axis {axis} is out of range for a tensor of shape \(2, 3\)"):
+            AXIS_USERS[name]((0, axis))
+
+
+@pytest.mark.parametrize("axis", [3, -4])
+def test_stack_axis_counts_the_new_axis(axis):
+    assert stack([x23, x23], axis=axis + (1 if axis < 0 else -1)).shape in {(2, 3, 2), (2, 2, 3)}
+    with pytest.raises(ValueError, match=rf"stack: axis {axis} is out of range .* shape \(2, 3\) \(axes -3 to 2\)"):
+        stack([x23, x23], axis=axis)
 
 
 def test_axes_named_twice_or_not_integers_are_refused():
@@ -344,7 +352,7 @@ def test_float32_times_float64_tensor_like_torch():
     lambda t: t * np.float64(3.0),
     lambda t: np.float64(3.0) - t,
     lambda t: t * np.array([1.0, 2.0, 3.0]),
-])
+], ids=["t ** exponent", "base ** t", "clip", "leaky_relu", "t * number", "number - t", "t * array"])
 def test_numpy_float64_numbers_keep_float32_float32(expression):
     t = Tensor([0.5, -1.0, 2.0], requires_grad=True)
     out = expression(t)

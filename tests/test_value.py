@@ -273,8 +273,14 @@ def test_no_grad_as_decorator_and_nested():
     def double(v):
         return v * 2
 
+    @no_grad  # bare, as torch.no_grad allows
+    def triple(v):
+        return v * 3
+
     a = Value(1.0)
     assert double(a)._prev == () and is_grad_enabled()
+    assert triple(a)._prev == () and triple(a).data == 3.0 and triple.__name__ == "triple"
+    assert is_grad_enabled()
     with no_grad():
         with no_grad():
             pass

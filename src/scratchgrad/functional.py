@@ -45,15 +45,18 @@ def linear(x, weight, bias=None) -> Tensor:
         raise ValueError(f"linear: {a.shape} @ {w.shape} (inner sizes {a.shape[1]} != {w.shape[0]})")
     out = a @ w
     if bias is None:
-        grad_fns = _in_own_dtypes(out, (a, w), (lambda g: g @ w.T, lambda g: a.T @ g))
+        grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g)
+        if a.dtype is not w.dtype:  # float32 with float64
+            grad_fns = _in_own_dtypes(out, (a, w), grad_fns)
         return Tensor._result(out, "linear", (x, weight), *grad_fns)
     bias = as_tensor(bias)
-    if bias.data.dtype is out.dtype:
-        out += bias.data  # in place: one array fewer per layer
+    b = bias.data
+    grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g, lambda g: g.sum(axis=0))
+    if a.dtype is w.dtype is b.dtype:
+        out += b  # in place: one array fewer per layer
     else:  # float32 with float64: the result is float64
-        out = out + bias.data
-    grad_fns = _in_own_dtypes(out, (a, w, bias.data),
-                              (lambda g: g @ w.T, lambda g: a.T @ g, lambda g: g.sum(axis=0)))
+        out = out + b
+        grad_fns = _in_own_dtypes(out, (a, w, b), grad_fns)
     return Tensor._result(out, "linear", (x, weight, bias), *grad_fns)
 
 

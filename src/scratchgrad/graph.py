@@ -40,10 +40,15 @@ class no_grad:
     >>> with no_grad():
     ...     y = model(x)          # y has no history, needs no gradient
 
-    Only the calling thread is affected: another thread training at the same time keeps
-    building its graph. Blocks nest; the state to restore is kept per thread, so one
-    `no_grad()` object may be entered by several threads, or re-entered, safely.
+    As a decorator, `@no_grad()` and `@no_grad` both work. Only the calling thread is
+    affected: another thread training at the same time keeps building its graph. Blocks
+    nest; the state to restore is kept per thread, so one `no_grad()` object may be
+    entered by several threads, or re-entered, safely.
     """
+
+    def __new__(cls, function=None):
+        self = super().__new__(cls)
+        return self if function is None else self(function)  # bare `@no_grad`
 
     def __enter__(self):
         grad_mode.saved.append(grad_mode.enabled)

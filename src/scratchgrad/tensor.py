@@ -59,7 +59,7 @@ class Tensor:
         if dtype is None:
             floating = isinstance(data, np.ndarray) and data.dtype.kind == "f"
             dtype = data.dtype if floating else DEFAULT_DTYPE
-        if not isinstance(data, np.ndarray) or data.dtype.kind not in _REAL_KINDS:
+        if type(data) is not float and not (isinstance(data, np.ndarray) and data.dtype.kind in _REAL_KINDS):
             data = _real_data(data)
         try:
             self.data = np.array(data, dtype=dtype)
@@ -211,10 +211,12 @@ class Tensor:
         except ValueError:
             raise ValueError(f"matmul: {a.shape} @ {b.shape} (batch shapes do not broadcast)") from None
         if a.ndim == 2 and b.ndim == 2:  # the common case, kept plain
-            grad_a, grad_b = (lambda g: g @ b.T), (lambda g: a.T @ g)
+            grad_fns = (lambda g: g @ b.T), (lambda g: a.T @ g)
         else:
-            grad_a, grad_b = _matmul_grad_fns(a, b)
-        return Tensor._result(data, "@", (self, other), *_in_own_dtypes(data, (a, b), (grad_a, grad_b)))
+            grad_fns = _matmul_grad_fns(a, b)
+        if a.dtype is not b.dtype:  # float32 with float64
+            grad_fns = _in_own_dtypes(data, (a, b), grad_fns)
+        return Tensor._result(data, "@", (self, other), *grad_fns)
 
     def __rmatmul__(self, other):
         other = self._operand(other)

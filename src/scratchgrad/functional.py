@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, _in_own_dtypes, as_tensor, normalize_axis
+from .tensor import Tensor, as_tensor, keep_input_dtypes, normalize_axis
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -47,7 +47,7 @@ def linear(x, weight, bias=None) -> Tensor:
     if bias is None:
         grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g)
         if a.dtype is not w.dtype:  # float32 with float64
-            grad_fns = _in_own_dtypes(out, (a, w), grad_fns)
+            grad_fns = keep_input_dtypes(out, (a, w), grad_fns)
         return Tensor._result(out, "linear", (x, weight), *grad_fns)
     bias = as_tensor(bias)
     b = bias.data
@@ -56,7 +56,7 @@ def linear(x, weight, bias=None) -> Tensor:
         out += b  # in place: one array fewer per layer
     else:  # float32 with float64: the result is float64
         out = out + b
-        grad_fns = _in_own_dtypes(out, (a, w, b), grad_fns)
+        grad_fns = keep_input_dtypes(out, (a, w, b), grad_fns)
     return Tensor._result(out, "linear", (x, weight, bias), *grad_fns)
 
 

@@ -215,7 +215,7 @@ class Tensor:
         else:
             grad_fns = _matmul_grad_fns(a, b)
         if a.dtype is not b.dtype:  # float32 with float64
-            grad_fns = _in_own_dtypes(data, (a, b), grad_fns)
+            grad_fns = keep_input_dtypes(data, (a, b), grad_fns)
         return Tensor._result(data, "@", (self, other), *grad_fns)
 
     def __rmatmul__(self, other):
@@ -329,8 +329,8 @@ class Tensor:
             given = axes
             axes = tuple(normalize_axis(a, self.shape, "transpose") for a in axes)
             if sorted(axes) != list(range(self.ndim)):
-                raise InvalidParameterError(f"transpose: axes {given} are not a permutation of the "
-                                 f"{self.ndim} axes of shape {self.shape}")
+                raise InvalidParameterError(
+                    f"transpose: axes {given} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         else:
             axes = tuple(reversed(range(self.ndim)))
         inverse = np.argsort(axes)  # where each axis went: the backward puts it back
@@ -407,11 +407,11 @@ def _binary(ufunc, name, x, y, grad_x, grad_y):
     except ValueError:
         raise ValueError(f"{name}: shapes {x.shape} and {y.shape} do not broadcast") from None
     if x.data.dtype is not data.dtype or y.data.dtype is not data.dtype:  # float32 with float64
-        grad_x, grad_y = _in_own_dtypes(data, (x.data, y.data), (grad_x, grad_y))
+        grad_x, grad_y = keep_input_dtypes(data, (x.data, y.data), (grad_x, grad_y))
     return Tensor._result(data, name, (x, y), grad_x, grad_y)
 
 
-def _in_own_dtypes(result, inputs, grad_fns):
+def keep_input_dtypes(result, inputs, grad_fns):
     """`grad_fns`, each giving its input's gradient in that input's dtype.
 
     When float32 meets float64 the result is float64, and so are the gradients flowing
@@ -550,7 +550,7 @@ def _join(name, numpy_join, tensors, axis, part_of_grad):
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise ValueError(f"{name} along axis {axis}: shapes {shapes} do not fit") from None
     grad_fns = tuple((lambda g, i=i: part_of_grad(g, i)) for i in range(len(tensors)))
-    return Tensor._result(data, name, tensors, *_in_own_dtypes(data, [t.data for t in tensors], grad_fns))
+    return Tensor._result(data, name, tensors, *keep_input_dtypes(data, [t.data for t in tensors], grad_fns))
 
 
 def _join_inputs(name, tensors):

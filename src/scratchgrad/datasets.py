@@ -271,7 +271,7 @@ def make_messy_table(n_rows=400, task="classify", random_state=None):
         frame["spend"] = np.round(1000 + 300 * score + 50 * rng.standard_normal(n_rows), 2)
     else:
         frame["support_calls"] = rng.poisson(np.exp(1.5 + 0.6 * np.tanh(score)))
-    frame = frame.astype({"Customer Age": object, "income": object, "city": object})
+    frame = frame.astype({"Customer Age": object, "income": object, "city": object, frame.columns[-1]: object})
     for column, spelling in (("Customer Age", "NA"), ("income", ""), ("city", "?")):
         frame.loc[rng.random(n_rows) < 0.08, column] = spelling
     frame.loc[rng.random(n_rows) < 0.02, frame.columns[-1]] = ""  # a few rows without a target

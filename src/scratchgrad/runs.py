@@ -147,13 +147,16 @@ def evaluation_report(task, y_true, y_pred):
     return metrics.regression_report(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float))
 
 
-def _train_once(frame, y, roles, settings, seed, verbose):
+def _train_once(frame, y, roles, settings, seed, verbose, log=print):
     """Fit the preprocessing and a network on these rows (a validation part of them for early
     stopping only); returns (network, table model, history, rows trained on, validation rows)."""
     classify = roles.task == "classify"
     fit_rows, validation_rows = np.arange(len(y)), np.array([], dtype=np.int64)
     if settings.validation_split:
-        fit_rows, validation_rows = split_rows(y, settings.validation_split, classify, seed + 1, "validation")
+        try:
+            fit_rows, validation_rows = split_rows(y, settings.validation_split, classify, seed + 1, "validation")
+        except TableError:
+            log(f"{len(y)} training rows are too few for a validation split: training without early stopping")
     table_model = TableModel.fit(frame.iloc[fit_rows], y[fit_rows], roles)
     if classify and len(np.unique(y[fit_rows])) < 2:
         raise RunError("the training rows hold a single class; classification needs two or more")
@@ -182,7 +185,7 @@ def cross_validate(frame, y, roles, settings, log=print):
     scores = []
     for i, (train, test) in enumerate(folds(y, settings.cv, roles.task == "classify", settings.seed)):
         network, table_model, _, _, _ = _train_once(frame.iloc[train], y[train], roles, settings,
-                                                    settings.seed + 10 * (i + 1), verbose=0)
+                                                    settings.seed + 10 * (i + 1), verbose=0, log=lambda _: None)
         predictions = predict_with(network, table_model, frame.iloc[test])
         scores.append(_score(roles.task, evaluation_report(roles.task, y[test], predictions)))
         log(f"  fold {i + 1}/{settings.cv}: {'accuracy' if roles.task == 'classify' else 'r2'} {scores[-1]:.4f} "
@@ -210,16 +213,13 @@ def train_table(frame, roles: ColumnRoles, settings: TrainSettings, log=print) -
     test_rows = np.array([], dtype=np.int64)
     if settings.test_split:
         rows, test_rows = split_rows(y, settings.test_split, classify, settings.seed, "test")
-    if settings.validation_split and len(rows) < 3:
-        raise RunError(f"{len(rows)} training row(s) are too few to hold out a validation split; "
-                       f"use --validation-split 0")
     cv = None
     if settings.cv:
         log(f"cross-validating ({settings.cv} folds on the {len(rows)} rows outside the test split)")
         cv = cross_validate(used.iloc[rows].reset_index(drop=True), y[rows], roles, settings, log)
         log(f"  {cv['metric']} {cv['mean']:.4f} ± {cv['std']:.4f} over {cv['folds']} folds")
     network, table_model, history, n_fit, n_validation = _train_once(
-        used.iloc[rows].reset_index(drop=True), y[rows], roles, settings, settings.seed, settings.verbose)
+        used.iloc[rows].reset_index(drop=True), y[rows], roles, settings, settings.seed, settings.verbose, log)
     splits = {"train": n_fit, "validation": n_validation, "test": len(test_rows)}
     if len(test_rows):
         scored, where = test_rows, f"the test split ({len(test_rows)} rows never seen in training)"
@@ -264,6 +264,9 @@ def write_folder(folder, fill):
     check_output_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    umask = os.umask(0o22)
+    os.umask(umask)
+    os.chmod(partial, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is an ordinary folder
     try:
         result = fill(partial)
         target = folder

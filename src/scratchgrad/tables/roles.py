@@ -20,6 +20,7 @@ ID_CAMEL = re.compile(r"[a-z0-9](ID|Id)$")  # CustomerID, orderId; not "paid" or
 MOSTLY_NUMERIC = 0.95      # share of values that must read as numbers for a column to count as numeric
 MAX_CATEGORIES = 50        # more distinct strings than this, in more than half the rows: free text
 MAX_CLASSES_SHOWN = 6
+MIN_ROWS = 5
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _feature_role(name, column, forced_categorical, n_rows):
     strings = category_strings(column).dropna()
     distinct = strings.nunique()
     if distinct == len(strings) and len(strings) > 2:
-        return "skip", "ID-like: every value distinct"
+        return "skip", "ID-like: every value distinct (an identifier, or free text)"
     if distinct > MAX_CATEGORIES and distinct > 0.5 * len(strings):
         return "skip", f"free text: {distinct} distinct values (--categorical {name} to keep it)"
     return "categorical", None
@@ -205,8 +206,10 @@ def infer_roles(frame, target, task=None, features=None, drop=(), categorical=()
         roles.notes.append(target_note)
     if task == "classify":
         if n_values < 2:
-            raise TableError(f"{where}: the target {target!r} has a single value ({labels.iloc[0]!r}) in every "
-                             f"row; classification needs two classes or more (--task regress? another --target?)")
+            rows = "its only row" if len(used) == 1 else f"all {len(used)} rows"
+            raise TableError(f"{where}: the target {target!r} has a single value ({category_strings(labels).iloc[0]}) "
+                             f"in {rows}; classification needs two classes or more (--task regress? another "
+                             f"--target?)")
         counts = target_labels(used[target], "classify").value_counts()
         roles.classes = {str(label): int(count) for label, count in counts.items()}
         rare = [str(label) for label, count in counts.items() if count < 2]
@@ -216,6 +219,8 @@ def infer_roles(frame, target, task=None, features=None, drop=(), categorical=()
     elif n_values < 2:
         raise TableError(f"{where}: the target {target!r} has the same value in every row; there is nothing to "
                          f"predict")
+    if len(used) < MIN_ROWS:
+        raise TableError(f"{where}: {len(used)} row(s) with a target; training needs at least {MIN_ROWS}")
 
     candidates = list(features) if features else [name for name in frame.columns if name != target]
     candidates = [name for name in candidates if name not in set(drop or ())]

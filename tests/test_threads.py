@@ -81,6 +81,8 @@ class InferenceThreads:
             pass  # the training thread failed and gave up on us; it reports why
         except BaseException as error:  # noqa: BLE001 -- reported by the main thread
             self.errors.append(error)
+            self.entered.abort()  # so that the training thread does not wait for us in vain
+            self.released.abort()
 
     def hold(self):
         self.hold_requested.set()

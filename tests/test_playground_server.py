@@ -17,6 +17,7 @@ import subprocess
 import sys
 import urllib.request
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -263,6 +264,17 @@ def test_pages_from_other_sites_cannot_connect(client):
         assert Tab(socket).frame["type"] == "frame"
 
 
+def test_a_loopback_server_answers_only_to_loopback_names():
+    """DNS rebinding: a page at evil.example whose name now points to 127.0.0.1 is refused."""
+    with TestClient(create_app(allowed_hosts=["127.0.0.1", "localhost"]), base_url="http://127.0.0.1") as client:
+        assert client.get("/").status_code == 200
+        assert client.get("/", headers={"host": "evil.example:8000"}).status_code == 400
+        with pytest.raises(WebSocketDisconnect):
+            with client.websocket_connect("/ws", headers={"host": "evil.example:8000",
+                                                          "origin": "http://evil.example:8000"}) as socket:
+                socket.receive_text()
+
+
 def test_the_page_and_assets_are_served_from_the_package_only(client):
     page = client.get("/")
     assert page.status_code == 200 and "scratchgrad" in page.text
@@ -335,6 +347,15 @@ def test_a_csv_upload_trains_and_its_script_reproduces_the_run(tab, tmp_path):
     [frame] = tab.ask({"type": "code", "open": True})
     _, train_loss, _ = run_script(frame["script"], tmp_path)
     assert f"{train_loss:.6f}" == f"{frame['train_loss']:.6f}"
+
+
+def test_the_example_csv_trains_to_separate_the_iris_species(tab):
+    text = (Path(__file__).parent.parent / "examples" / "playground_iris_petals.csv").read_text()
+    setup, first = tab.ask({"type": "upload", "filename": "iris.csv", "text": text, "task": "classification"},
+                           replies=2)
+    assert setup["classes"] == ["setosa", "versicolor", "virginica"] and setup["n_outputs"] == 3
+    trained = train(tab, 30)
+    assert trained["test_loss"] < 0.5 * first["test_loss"]
 
 
 def test_regularization_steps_match_pytorch():

@@ -75,10 +75,19 @@ def same_origin(headers) -> bool:
     return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
 
 
-def create_app(limits: Limits | None = None):
-    """The Starlette application; `limits` bound what each tab may ask for."""
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(limits: Limits | None = None, allowed_hosts=None):
+    """The Starlette application; `limits` bound what each tab may ask for.
+
+    `allowed_hosts` (names the browser may use for this server, or None for any) stops a
+    page elsewhere from reaching a loopback server through a DNS name of its own.
+    """
     _web_stack()
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import HTMLResponse
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
@@ -150,7 +159,8 @@ def create_app(limits: Limits | None = None):
         finally:
             sessions.leave()
 
-    app = Starlette(routes=[
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))] if allowed_hosts else []
+    app = Starlette(middleware=middleware, routes=[
         Route("/", page),
         WebSocketRoute("/ws", playground_socket),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
@@ -183,8 +193,10 @@ def url_of(sock) -> str:
 def make_server(sock, limits=None):
     uvicorn = _web_stack()
     limits = limits or Limits()
-    config = uvicorn.Config(create_app(limits), log_level="warning", ws_max_size=limits.max_message_bytes + 1024,
-                            lifespan="off")
+    host = sock.getsockname()[0]
+    allowed_hosts = LOOPBACK_NAMES if host in LOOPBACK_NAMES else None  # elsewhere the names are the user's
+    config = uvicorn.Config(create_app(limits, allowed_hosts), log_level="warning",
+                            ws_max_size=limits.max_message_bytes + 1024, lifespan="off")
     return uvicorn.Server(config)
 
 

@@ -30,7 +30,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   ws: null, limits: null, settings: null, setup: null, frame: null, playing: false, awaitingTrain: false,
   history: [], urlSettings: null, hide: [], discretize: false, showTest: false,
-  panel: null, microPoint: 0, script: "", edges: [], neuronCanvases: [], outputCanvases: [],
+  panel: null, microPoint: 0, script: "", edges: [], neuronCanvases: [], outputCanvases: [], hoverNeuron: null,
 };
 
 // ---------------------------------------------------------------- colours and pictures
@@ -418,6 +418,11 @@ function buildNetwork() {
       const isOutput = index === sizes.length - 1;
       const node = makeNode(x(column), top + row * ROW, isOutput ? "output-node" : "neuron");
       node.title = isOutput ? `output ${row + 1}` : `layer ${column}, neuron ${row + 1}`;
+      node.dataset.name = node.title;
+      if (!isOutput) {  // hovering a neuron shows its output over the whole plane, large
+        node.addEventListener("mouseenter", () => { state.hoverNeuron = [index, row]; drawBoundary(); });
+        node.addEventListener("mouseleave", () => { state.hoverNeuron = null; drawBoundary(); });
+      }
       canvases.push(node.querySelector("canvas"));
       placed.push([x(column), top + row * ROW]);
     }
@@ -536,6 +541,11 @@ function drawNeurons() {
 
 function drawWeights() {
   state.frame.weights.forEach((layer, l) => {
+    const canvases = l < state.neuronCanvases.length ? state.neuronCanvases[l] : state.outputCanvases;
+    layer.bias.forEach((b, j) => {  // each neuron's bias, on hover
+      const node = canvases && canvases[j] && canvases[j].parentElement;
+      if (node) node.title = `${node.dataset.name} · bias ${b.toFixed(4)}`;
+    });
     const rows = state.edges[l];
     if (!rows) return;
     layer.weight.forEach((row, i) => row.forEach((w, j) => {
@@ -567,7 +577,10 @@ function drawBoundary() {
   if (!state.frame || !state.setup) return;
   const canvas = $("boundary"), context = canvas.getContext("2d");
   const setup = state.setup;
-  paintBytes(offscreen, decode(state.frame.output), setup.grid, outputColourOf(setup, state.discretize));
+  const hovered = state.hoverNeuron && state.frame.neurons[state.hoverNeuron[0]] &&
+    state.frame.neurons[state.hoverNeuron[0]][state.hoverNeuron[1]];
+  if (hovered) paintBytes(offscreen, decode(hovered.data), state.frame.thumbnail_size, heatmapColour);
+  else paintBytes(offscreen, decode(state.frame.output), setup.grid, outputColourOf(setup, state.discretize));
   const ratio = window.devicePixelRatio || 1, size = 300;
   canvas.width = size * ratio; canvas.height = size * ratio;
   context.setTransform(ratio, 0, 0, ratio, 0, 0);

@@ -65,9 +65,11 @@ class Module:
         while stack:  # depth first, in attribute order; a module used twice is listed once
             name, module = stack.pop()
             yield name, module
-            children = [(f"{name}.{child_name}" if name else child_name, child)
-                        for child_name, child in module.named_children() if id(child) not in seen]
-            seen.update(id(child) for _, child in children)
+            children = []
+            for child_name, child in module.named_children():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    children.append((f"{name}.{child_name}" if name else child_name, child))
             stack.extend(reversed(children))
 
     def modules(self):

@@ -37,8 +37,12 @@ def is_grad_enabled() -> bool:
 class no_grad:
     """Context manager (and decorator) under which this thread's operations build no graph.
 
+    >>> from scratchgrad import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
-    ...     y = model(x)          # y has no history, needs no gradient
+    ...     y = x * 3             # y has no history, needs no gradient
+    >>> y.requires_grad, (x * 3).requires_grad
+    (False, True)
 
     As a decorator, `@no_grad()` and `@no_grad` both work. Only the calling thread is
     affected: another thread training at the same time keeps building its graph. Blocks

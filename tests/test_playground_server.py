@@ -486,6 +486,36 @@ def test_the_html_replay_needs_no_server(tab):
     assert recording["history"][-1][0] == 12
 
 
+HOSTILE_CSV = ('x,y,label\n' + "".join(f'{i % 7},{i % 5},"</script><script>alert(1)</script>\nimport os"\n'
+                                        if i % 2 else f"{i % 7},{i % 5},plain\n" for i in range(40)))
+
+
+def test_hostile_file_names_and_labels_stay_data(tab, tmp_path):
+    """A CSV's name and labels end up in the script and the replay: they must not become code there."""
+    name = 'x"""; import os; os.system("echo pwned") #.csv'
+    setup, _ = tab.ask({"type": "upload", "filename": name, "text": HOSTILE_CSV, "task": "classification"}, replies=2)
+    assert setup["classes"][0] == "</script><script>alert(1)</script>\nimport os"
+    train(tab, 2)
+    [frame] = tab.ask({"type": "code", "open": True})
+    epoch, _, _ = run_script(frame["script"], tmp_path)  # runs, and prints what it should (not "pwned")
+    assert epoch == 2 and '"""; import' not in frame["script"]
+    _, content = export(tab, "replay")
+    html = content.decode("utf-8")
+    assert html.count("</script>") == 1 and "<script>alert" not in html
+
+
+def test_long_runs_keep_a_bounded_loss_history():
+    session = Session(Limits(max_history=20))
+    session.configure({"hidden": [2]})
+    session.frame()
+    sent = []
+    for _ in range(10):
+        session.train(7)
+        sent += session.frame()["history"]
+    assert len(session.history) <= 20 and session.history[-1][0] == 70
+    assert [row[0] for row in sent] == sorted({row[0] for row in sent}) and sent[-1][0] == 70
+
+
 # ---- data ----
 
 

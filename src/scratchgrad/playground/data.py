@@ -174,7 +174,8 @@ def parse_csv(text, task, max_rows):
         return X, np.array([index[label] for label in labels], dtype=np.int64), classes, header
     bad = next((label for label in labels if not _is_number(label)), None)
     if bad is not None:
-        raise InvalidParameterError(f"regression needs a numeric target; the CSV's last column has {bad!r}")
+        raise InvalidParameterError(f"regression needs a numeric target; the CSV's last column has {bad!r} "
+                                    f"(for labels, set the problem type to classification first)")
     y = np.array([float(label) for label in labels])
     if not np.all(np.isfinite(y)):
         raise InvalidParameterError("the CSV's targets must be finite numbers")

@@ -73,8 +73,8 @@ def replay_html(session) -> bytes:
         "snapshots": [[epoch, picture] for epoch, picture in session.snapshots],
     }
     template = resources.files(__package__).joinpath("static/replay.html").read_text(encoding="utf-8")
-    # JSON inside <script>: "</" must not close the tag early
-    data = json.dumps(recording, allow_nan=False).replace("</", "<\\/")
+    # JSON inside <script>: no "<" at all, so nothing in it ("</script>", "<!--") can end the script early
+    data = json.dumps(recording, allow_nan=False).replace("<", "\\u003c")
     return template.replace("/*RECORDING*/null", data).encode("utf-8")
 
 

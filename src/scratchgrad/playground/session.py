@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 
 import numpy as np
 
@@ -65,7 +66,8 @@ class CustomData:
         if size > limits.max_csv_bytes:
             raise InvalidParameterError(f"the CSV file is {size:,} bytes; the playground takes at most "
                                         f"{limits.max_csv_bytes:,}")
-        self.filename = str(filename)[:200]
+        # shown in the page and written into the script's docstring: plain characters only
+        self.filename = re.sub(r"[^\w. ()-]", "_", str(filename))[:100] or "data.csv"
         self.task = task
         self.X, self.y, self.classes, self.columns = parse_csv(text, task, limits.max_csv_rows)
 
@@ -130,7 +132,7 @@ class Session:
         self.history = []  # (epoch, train loss, test loss)
         self.snapshots = []  # (epoch, output picture) for the HTML replay
         self.snapshot_every = 1
-        self._history_sent = 0
+        self._sent_until = -1  # the last epoch whose losses the page has
         if self.micrograd_point is not None and self.micrograd_point >= len(self.X_train):
             self.micrograd_point = 0
         self._record()
@@ -193,6 +195,8 @@ class Session:
         if not (math.isfinite(train) and math.isfinite(test)):
             self.diverged = True
         self.history.append((self.epoch, train, test))
+        if len(self.history) > self.limits.max_history:  # a long run keeps every other point, and the last
+            self.history = self.history[:-1:2] + self.history[-1:]
         if self.epoch % self.snapshot_every == 0:
             self.snapshots.append((self.epoch, self._output_picture(self._forward_grid()[0])))
             if len(self.snapshots) > self.limits.replay_max_snapshots:  # keep every other one, twice as sparse
@@ -226,8 +230,12 @@ class Session:
         small = GRID // THUMBNAIL_STEP
         neurons = [[heatmap(a.reshape(GRID, GRID, -1)[::THUMBNAIL_STEP, ::THUMBNAIL_STEP, j])
                     for j in range(a.shape[1])] for a in hidden]
-        new_history = self.history[self._history_sent:]
-        self._history_sent = len(self.history)
+        new_history = []
+        for entry in reversed(self.history):
+            if entry[0] <= self._sent_until:
+                break
+            new_history.insert(0, entry)
+        self._sent_until = self.history[-1][0]
         epoch, train, test = self.history[-1]
         message = {
             "type": "frame", "epoch": epoch, "train_loss": finite_or_none(train), "test_loss": finite_or_none(test),

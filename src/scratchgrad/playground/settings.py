@@ -37,6 +37,7 @@ class Limits:
     idle_seconds: float = 900.0  # a tab silent this long is closed and its session freed
     micrograd_max_nodes: int = 200
     replay_max_snapshots: int = 240
+    max_history: int = 10_000  # loss points kept per session; a longer run keeps every other one
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,9 @@ const HANDLERS = {
     if (message.cause === "train") state.awaitingTrain = false;
     state.frame = message;
     for (const point of message.history) state.history.push(point);
+    if (state.history.length > 10000) {  // a long run: keep every other point (and the last) for the curve
+      state.history = state.history.filter((_, k) => k % 2 === 0 || k === state.history.length - 1);
+    }
     $("epoch").textContent = String(message.epoch).padStart(3, "0");
     $("train-loss").textContent = formatLoss(message.train_loss);
     $("test-loss").textContent = formatLoss(message.test_loss);
@@ -150,7 +153,10 @@ const HANDLERS = {
     drawLossCurve();
     drawNeurons();
     drawWeights();
-    if (message.micrograd) drawMicrograd(message.micrograd);
+    if (message.micrograd) {
+      if (message.micrograd.point !== undefined) state.microPoint = message.micrograd.point;
+      drawMicrograd(message.micrograd);
+    }
     if (message.script !== undefined && message.script !== state.script) {
       state.script = message.script;
       $("code").textContent = message.script;
@@ -235,6 +241,10 @@ function showSettings() {
     return button;
   }));
   $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
+  const limits = state.limits || {max_layers: 6, max_neurons: 8};
+  $("add-layer").disabled = s.hidden.length >= limits.max_layers;
+  $("remove-layer").disabled = s.hidden.length === 0;
+  $("micrograd-point").max = state.setup.train_points.length - 1;
 }
 
 function setSelectNumber(id, value) {
@@ -499,9 +509,11 @@ function addLayerHeader(x, index, size) {
       configure({hidden});
     });
     buttons.appendChild(button);
+    return button;
   };
-  change(+1, "Add a neuron to", "+");
-  change(-1, "Remove a neuron from", "−");
+  const limits = state.limits || {max_neurons: 8};
+  change(+1, "Add a neuron to", "+").disabled = size >= limits.max_neurons;
+  change(-1, "Remove a neuron from", "−").disabled = size <= 1;
   header.appendChild(buttons);
   const text = document.createElement("div");
   text.textContent = `${size} neuron${size === 1 ? "" : "s"}`;

@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from scratchgrad.errors import InvalidParameterError, TrainingDivergedError
 from scratchgrad.estimators import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -179,3 +180,128 @@ def test_bad_parameters_fail_at_fit(params, message):
     clf = MLPClassifier(**params)  # __init__ only stores, as scikit-learn requires
     with pytest.raises(ValueError, match=message):
         clf.fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(alpha="0.1"), "alpha must be a number >= 0, got '0.1'"),
+    (dict(max_iter=2.5), "max_iter must be an integer >= 1, got 2.5"),
+    (dict(shuffle="yes"), "shuffle must be True or False, got 'yes'"),
+    (dict(hidden_layer_sizes="10"), r"hidden_layer_sizes must be positive integers, got '10'"),
+    (dict(hidden_layer_sizes=None), "hidden_layer_sizes must be a tuple of positive integers, got None"),
+    (dict(batch_size=0), "batch_size must be 'auto' or an integer >= 1, got 0"),
+    (dict(learning_rate_init=None), "learning_rate_init must be a number > 0, got None"),
+    (dict(momentum=[0.9]), r"momentum must be a number in \[0, 1\], got \[0.9\]"),
+    (dict(class_weight="auto"), "class_weight must be None, 'balanced' or a dict"),
+    (dict(class_weight={0: "heavy"}), "class_weight must be None, 'balanced' or a dict"),
+    (dict(random_state="seed"), "random_state must be None, an int, a RandomState or a Generator"),
+    (dict(dtype="float16"), "dtype must be one of None, 'float32', 'float64'"),
+    (dict(verbose=-1), "verbose must be True, False or an integer >= 0"),
+])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_parameters_of_the_wrong_type_get_a_sentence_not_a_type_error(Estimator, params, message):
+    with pytest.raises(InvalidParameterError, match=f"{Estimator.__name__}: {message}"):
+        Estimator(**params).fit([[0.0], [1.0], [2.0]], [0, 1, 0])
+
+
+# ---- divergence: an estimator never ends with weights that are not finite ----
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_a_diverged_fit_keeps_the_last_finite_weights_and_trains_on_afterwards(Estimator, iris):
+    X, _, y, _ = iris
+    estimator = Estimator(hidden_layer_sizes=(8,), solver="sgd", batch_size=30, max_iter=20, warm_start=True,
+                          random_state=0, dtype="float64", learning_rate_init=0.01).fit(X, y)
+    good_weights, good_predictions = estimator.coefs_ + estimator.intercepts_, estimator.predict(X)
+    estimator.set_params(learning_rate_init=1e300)  # the first step of the next fit makes the weights huge
+    with pytest.raises(TrainingDivergedError, match=f"{Estimator.__name__}: the loss became .* at "
+                                                     f"iteration 21, batch 2"):
+        estimator.fit(X, y)
+    for now, before in zip(estimator.coefs_ + estimator.intercepts_, good_weights):
+        np.testing.assert_array_equal(now, before)  # the weights from before the step that diverged
+    np.testing.assert_array_equal(estimator.predict(X), good_predictions)
+    assert estimator.n_iter_ == 20
+    # the optimizer's averages held the huge step: partial_fit starts a fresh one and trains on
+    estimator.set_params(learning_rate_init=0.01).partial_fit(X, y)
+    assert estimator.n_iter_ == 21 and np.isfinite(estimator.loss_)
+    assert all(np.all(np.isfinite(w)) for w in estimator.coefs_)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+def test_a_fit_diverging_at_its_first_step_keeps_the_initial_weights_not_nan(iris):
+    X, _, y, _ = iris
+    settings = dict(hidden_layer_sizes=(8,), solver="sgd", batch_size=30, random_state=0, dtype="float64")
+    diverged = MLPClassifier(**settings, learning_rate_init=1e300)
+    with pytest.raises(TrainingDivergedError, match="iteration 1, batch 2"):
+        diverged.fit(X, y)
+    untouched = MLPClassifier(**settings, learning_rate_init=1e-300, max_iter=1).fit(X, y)  # steps of ~0
+    for now, initial in zip(diverged.coefs_, untouched.coefs_):
+        np.testing.assert_array_equal(now, initial)
+    assert np.all(np.isfinite(diverged.predict_proba(X)))
+
+
+# ---- sample_weight and class_weight ----
+
+
+def test_class_weight_multiplies_sample_weight():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sample_weight = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    settings = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0, dtype="float64")
+    both = MLPClassifier(**settings, class_weight={0: 3.0, 2: 0.5}).fit(X, y, sample_weight=sample_weight)
+    product = MLPClassifier(**settings).fit(X, y, sample_weight=sample_weight * np.array([3.0, 1, 0.5])[y])
+    for a, b in zip(both.coefs_, product.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    unweighted = MLPClassifier(**settings).fit(X, y)
+    assert not np.allclose(unweighted.coefs_[0], both.coefs_[0])
+
+
+def test_sample_weight_is_checked():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        MLPClassifier(max_iter=1).fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="Sample weights must contain at least one non-zero number"):
+        MLPClassifier(max_iter=1).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+# ---- early stopping: validation scores and a validation loss curve ----
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_validation_scores_and_loss_curve_follow_the_held_out_rows(Estimator, iris):
+    from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
+
+    X, _, y, _ = iris
+    settings = dict(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2, max_iter=30,
+                    n_iter_no_change=30, random_state=0, dtype="float64", alpha=0.0)
+    estimator = Estimator(**settings).fit(X, y)
+    assert len(estimator.validation_scores_) == len(estimator.validation_loss_curve_) == estimator.n_iter_
+    # scikit-learn's hold-out: the same rows, found again, give the best epoch's score and loss
+    classify = Estimator is MLPClassifier
+    _, X_val, _, y_val = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y if classify else None)
+    best = int(np.argmax(estimator.validation_scores_))  # the weights kept are the best epoch's
+    if classify:
+        assert estimator.validation_scores_[best] == accuracy_score(y_val, estimator.predict(X_val))
+        expected_loss = log_loss(y_val, estimator.predict_proba(X_val))
+    else:
+        assert estimator.validation_scores_[best] == pytest.approx(r2_score(y_val, estimator.predict(X_val)))
+        expected_loss = mean_squared_error(y_val, estimator.predict(X_val)) / 2
+    assert estimator.validation_loss_curve_[best] == pytest.approx(expected_loss, rel=1e-10)
+    assert Estimator(max_iter=2).fit(X, y).validation_loss_curve_ is None
+
+
+# ---- documentation ----
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_help_documents_every_parameter(Estimator):
+    import inspect
+    import re
+
+    doc = inspect.getdoc(Estimator)
+    section = doc.split("Parameters\n----------\n", 1)[1].split("\nAttributes\n----------\n", 1)[0]
+    documented = re.findall(r"^(\w+) : ", section, flags=re.MULTILINE)
+    assert documented == list(inspect.signature(Estimator).parameters)
+    attributes = doc.split("\nAttributes\n----------\n", 1)[1]
+    for name in ("coefs_", "loss_curve_", "validation_scores_", "validation_loss_curve_", "n_iter_"):
+        assert re.search(rf"^{name} : ", attributes, flags=re.MULTILINE), name

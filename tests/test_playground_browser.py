@@ -136,6 +136,11 @@ def test_the_url_round_trips_the_state(browser, server_url):
     assert again.locator("#regularization").input_value() == "l2"
     assert again.locator(".node.neuron").count() == 3 + 2
     assert again.locator("section[data-part=data]").is_hidden()
+    # a link pasted into the same tab changes only the part after "#": the page applies it, the rest default
+    again.evaluate("location.hash = '#dataset=moons&hidden=5'")
+    expect(again.locator("#dataset-title")).to_contain_text("Moons")
+    expect(again.locator(".node.neuron")).to_have_count(5)
+    expect(again.locator("#activation")).to_have_value("tanh")
     again.context.close()
 
 

@@ -125,6 +125,7 @@ function configure(changes) { send({type: "configure", settings: changes}); }
 const HANDLERS = {
   welcome(message) {
     state.limits = message.limits;
+    state.defaults = message.defaults;
     if (state.urlSettings && Object.keys(state.urlSettings).length) configure(state.urlSettings);
   },
   setup(message) {
@@ -388,7 +389,7 @@ function buildNetwork() {
   const s = state.settings;
   const sizes = [...s.hidden, state.setup.n_outputs];
   const columns = sizes.length + 1;
-  const width = Math.max(network.clientWidth, 120 * columns + 80);
+  const width = Math.max(network.clientWidth, 80 * columns + 90);  // scrolls sideways only when very deep
   const left = 70, right = width - NODE - 16;
   const x = (c) => left + (right - left) * c / (columns - 1);
   const top = 46;
@@ -411,9 +412,11 @@ function buildNetwork() {
     label.textContent = FEATURE_TITLES[name];
     node.appendChild(label);
     paintFeature(node.querySelector("canvas"), name);
-    node.addEventListener("click", () => {
-      const features = on ? s.features.filter((f) => f !== name) : [...s.features, name];
-      configure({features});
+    const toggle = () => configure({features: on ? s.features.filter((f) => f !== name) : [...s.features, name]});
+    node.tabIndex = 0;
+    node.addEventListener("click", toggle);
+    node.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggle(); }
     });
     if (on) positions[0].push([x(0), top + row * ROW]);
   });
@@ -745,3 +748,8 @@ function fmt(x) { return x === null ? "nan" : (Math.abs(x) >= 1e4 || (x !== 0 &&
 readUrl();
 wireControls();
 connect();
+// a link pasted into this tab that differs only after "#" does not reload the page: apply it
+window.addEventListener("hashchange", () => {
+  readUrl();
+  configure({...state.defaults, ...state.urlSettings});  // what the link does not say is the default
+});

@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,7 +162,8 @@ def sniff_format(path, delimiter=None, encoding=None) -> CSVFormat:
 def _read_options(csv_format, usecols=None):
     options = dict(sep=csv_format.delimiter, encoding=csv_format.encoding, decimal=csv_format.decimal, header=0,
                    names=csv_format.columns, na_values=MISSING_TOKENS, keep_default_na=True,
-                   skipinitialspace=True, skip_blank_lines=True, encoding_errors="strict")
+                   skipinitialspace=True, skip_blank_lines=True, encoding_errors="strict",
+                   index_col=False)  # else a row with one value too many silently shifts into an index
     if usecols is not None:
         options["usecols"] = list(usecols)
     return options
@@ -186,7 +188,12 @@ def read_csv(path, delimiter=None, encoding=None, usecols=None, csv_format=None)
     pd = pandas()
     csv_format = csv_format or sniff_format(path, delimiter, encoding)
     try:
-        frame = pd.read_csv(path, low_memory=False, **_read_options(csv_format, usecols))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": refuse it, do not warn
+            frame = pd.read_csv(path, low_memory=False, **_read_options(csv_format, usecols))
+    except pd.errors.ParserWarning:
+        raise TableError(f"{path}: the first data row has more values than the header has columns (a "
+                         f"delimiter inside an unquoted value? quote it, or give --delimiter)") from None
     except pd.errors.ParserError as error:
         raise _parser_error(error, path) from None
     except UnicodeDecodeError as error:
@@ -203,8 +210,12 @@ def read_csv_chunks(path, chunk_rows, usecols=None, csv_format=None, delimiter=N
     pd = pandas()
     csv_format = csv_format or sniff_format(path, delimiter, encoding)
     try:
-        with pd.read_csv(path, chunksize=chunk_rows, **_read_options(csv_format, usecols)) as reader:
-            yield from reader
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            with pd.read_csv(path, chunksize=chunk_rows, **_read_options(csv_format, usecols)) as reader:
+                yield from reader
+    except pd.errors.ParserWarning:
+        raise TableError(f"{path}: the first data row has more values than the header has columns") from None
     except pd.errors.ParserError as error:
         raise _parser_error(error, path) from None
     except UnicodeDecodeError as error:

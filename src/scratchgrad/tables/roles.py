@@ -21,6 +21,7 @@ MOSTLY_NUMERIC = 0.95      # share of values that must read as numbers for a col
 MAX_CATEGORIES = 50        # more distinct strings than this, in more than half the rows: free text
 MAX_CLASSES_SHOWN = 6
 MIN_ROWS = 5
+MAX_INTEGER_CLASSES = 10  # an integer target with more distinct values is taken for a count or an amount
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _target_task(target, numbers, not_numbers, n_values, task, where):
     n = len(numbers.dropna())
     if n_values <= 2:
         return "classify", None
-    if n_values <= min(20, max(3, n // 10)):
+    if n_values <= min(MAX_INTEGER_CLASSES, max(3, n // 10)):
         return "classify", (f"the target {target!r} holds {n_values} distinct integers: treated as classes "
                             f"(--task regress if they are counts or amounts)")
     return "regress", (f"the target {target!r} holds {n_values} distinct integers: treated as amounts "

@@ -171,6 +171,13 @@ def test_settings_over_the_limits_are_refused(tab, settings, words):
     assert frame["weights"] == tab.frame["weights"]  # the settings did not change
 
 
+def test_one_message_cannot_ask_for_too_many_steps(tab):
+    tab.ask({"type": "configure", "settings": {"n_points": 2000, "train_fraction": 0.9, "batch_size": 1}}, replies=2)
+    [reply] = tab.ask({"type": "train", "epochs": 4})  # 4 x 1800 steps
+    assert reply["type"] == "error" and "at most 5,000 steps" in reply["message"]
+    assert train(tab, 2)["epoch"] == 2  # 3600 steps are fine
+
+
 def test_binary_messages_are_refused(tab):
     tab.socket.send_bytes(b"\x00\x01")
     reply = tab.receive()

@@ -84,6 +84,10 @@ def _dispatch(session, message) -> list:
         return [session.setup(), session.frame()]
     if kind == "train":
         epochs = check_integer("epochs", message.get("epochs", 1), 1, session.limits.max_epochs_per_message)
+        steps = epochs * session.steps_per_epoch
+        if epochs > 1 and steps > session.limits.max_steps_per_message:
+            raise ProtocolError(f"{epochs} epochs are {steps:,} steps at this batch size; ask for at most "
+                                f"{session.limits.max_steps_per_message:,} steps at once (fewer epochs)")
         session.train(epochs)
         return [session.frame()]
     if kind == "reset":

@@ -184,6 +184,10 @@ class Session:
                     layer.weight.grad += s.regularization_rate * np.sign(layer.weight.data)
             self.optimizer.step()
 
+    @property
+    def steps_per_epoch(self):
+        return -(-len(self.X_train) // min(self.settings.batch_size, len(self.X_train)))
+
     def losses(self):
         with no_grad():
             train = self.loss_of(self.model(self.X_train), self.y_train).item()

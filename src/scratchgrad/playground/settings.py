@@ -30,13 +30,14 @@ class Limits:
     max_csv_bytes: int = 1_000_000
     max_csv_rows: int = 5000
     max_epochs_per_message: int = 50
+    max_steps_per_message: int = 5000  # one tab's request must not hold up the others for long
     max_message_bytes: int = 1_500_000  # a CSV of max_csv_bytes, quoted in JSON
     messages_per_second: float = 100.0  # sustained; a play loop sends at most ~60
     message_burst: int = 200
     max_sessions: int = 64
     idle_seconds: float = 900.0  # a tab silent this long is closed and its session freed
     micrograd_max_nodes: int = 200
-    replay_max_snapshots: int = 240
+    replay_max_snapshots: int = 160  # ~0.6 MB of pictures per tab for three classes
     max_history: int = 10_000  # loss points kept per session; a longer run keeps every other one
 
 

@@ -530,24 +530,67 @@ def _save_checkpoint_if_due(checkpoint_dir, checkpoint_every, run, epoch, histor
 def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
         validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
         verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
-    """Train `model` on `(X, y)` with mini-batches; returns the per-epoch History.
+    """Train `model` on `(X, y)` in mini-batches, Keras-style; returns the per-epoch History.
 
-    `y` holds class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy),
-    or targets (mse). `metrics` defaults to accuracy for classification losses.
-    `validation_split` holds out that fraction of the samples, drawn at random with `seed`
-    (Keras takes the last rows, which leaves whole classes out of sorted data).
-    `verbose`: 0 silent, 1 a progress bar per epoch (a widget in Jupyter, text on a
-    terminal, nothing in CI or pipes) and a line per epoch, 2 a line per epoch.
+    Parameters
+    ----------
+    model : Module
+        A tensor-engine network, such as `nn.MLP`.
+    X : array-like of shape (n_samples, n_features)
+        The features; NaN or infinite values are refused before training, naming the rows.
+    y : array-like
+        Class indices or one-hot rows (cross_entropy), 0/1 (binary_cross_entropy), or the
+        targets (mse); checked for NaN and infinity as X is.
+    loss : {'cross_entropy', 'mse', 'binary_cross_entropy'} or callable, default='cross_entropy'
+        The loss, or a function `(outputs, targets) -> scalar Tensor`.
+    optimizer : Optimizer, optional
+        Default: `optim.Adam(model.parameters(), lr=1e-3)`.
+    epochs : int, default=10
+        Passes over the training rows.
+    batch_size : int, default=32
+        Rows per step.
+    shuffle : bool, default=True
+        A new order of the rows every epoch, drawn from `seed`.
+    validation_split : float, default=0.0
+        The share of rows held out for validation, drawn at random with `seed` (Keras takes
+        the last rows, which leaves whole classes out of sorted data).
+    validation_data : tuple (X_val, y_val), optional
+        Validation rows of your own, instead of `validation_split`.
+    metrics : sequence of {'accuracy', 'mae', 'mse'}, optional
+        Default: accuracy for classification losses, none for mse.
+    class_weight : dict or 'balanced', optional
+        Weights per class index (cross_entropy only).
+    callbacks : sequence of Callback, default=()
+        Hooks run at the start and end of training, epochs and batches.
+    verbose : {0, 1, 2}, default=1
+        0 silent; 1 a progress bar per epoch (a widget in Jupyter with ipywidgets, text on
+        a terminal, nothing in CI or pipes) and a line per epoch; 2 a line per epoch.
+    seed : int, optional
+        Seeds the hold-out split and the batch order.
+    checkpoint_dir : str or Path, optional
+        Keep `checkpoint.safetensors` there (model, optimizer state, random generators,
+        epoch, history), rewritten every `checkpoint_every` epochs, at the last epoch and
+        when a callback stops the run.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints.
+    resume_from : str or Path, optional
+        A checkpoint (or its folder) to continue from, with the same model, optimizer type,
+        data and seed, to the same result as a run never stopped. Callback state (such as
+        EarlyStopping's patience count) is not in the checkpoint.
 
-    If the loss becomes NaN or infinite, `fit` raises TrainingDivergedError and the model
-    keeps its weights from before the step that diverged (the last with a finite loss);
-    the optimizer's state is not rolled back, so make a new optimizer to train on.
+    Returns
+    -------
+    History
+        `history["loss"]`, `history["val_loss"]` and the metrics, one value per epoch.
 
-    `checkpoint_dir` keeps `checkpoint.safetensors` there (model, optimizer state, random
-    generators, epoch, history), rewritten every `checkpoint_every` epochs; `resume_from`
-    (that file or its folder) continues a run from it, with the same model, optimizer
-    type, data and seed, to the same result as a run never stopped. Callback state (such
-    as EarlyStopping's patience count) is not in the checkpoint.
+    Raises
+    ------
+    TrainingDivergedError
+        When the loss (or a weight) becomes NaN or infinite. The model then holds its
+        weights from before the step that diverged, the last with a finite loss; the
+        optimizer's state is not rolled back, so make a new optimizer to train on.
+    InvalidParameterError
+        For an argument of the wrong type or out of range, before any training.
     """
     loss_name, loss_fn, metrics = _check_arguments(model, loss, metrics, epochs, batch_size, shuffle,
                                                    validation_split, verbose, checkpoint_every)

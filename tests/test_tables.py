@@ -309,3 +309,12 @@ def test_skl2onnx_converts_a_pipeline_ending_in_our_estimator(kind):
     else:
         np.testing.assert_allclose(outputs[1], pipeline.predict_proba(X), atol=1e-5)
         assert outputs[0].tolist() == pipeline.predict(X).tolist()
+
+
+def test_dates_are_skipped_and_numbers_too_large_are_refused_in_our_terms():
+    frame = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=50).astype(str), "x": np.arange(50) % 7,
+                          "big": np.linspace(-1, 1, 50) * 1e300, "y": np.arange(50) % 2})
+    roles = infer_roles(frame, "y")
+    assert roles.skipped["when"].startswith("dates") and roles.numeric == ["x", "big"]
+    with pytest.raises(TableError, match=r"\['big'\] hold numbers too large to standardise.*--drop"):
+        TablePreprocessing.fit(frame, roles.numeric, roles.categorical)

@@ -361,8 +361,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text or action.default is argparse.SUPPRESS or action.option_strings == [] \
-                and action.nargs not in ("?", "*"):
+        if "default" in text or action.default is argparse.SUPPRESS or action.required or \
+                action.option_strings == [] and action.nargs not in ("?", "*"):
             return text
         if isinstance(action, (argparse._StoreTrueAction, argparse._HelpAction, argparse._VersionAction)):
             return text

@@ -110,7 +110,14 @@ class TablePreprocessing:
         """Fit scikit-learn's ColumnTransformer on `frame` (the training rows) and keep what it learned."""
         transformer = sklearn_column_transformer(numeric, categorical)
         transformer.fit(raw_matrix(frame, numeric, categorical))
-        return cls.from_sklearn(transformer, numeric, categorical), transformer
+        fitted = cls.from_sklearn(transformer, numeric, categorical)
+        names = fitted.numeric + [f"missing:{name}" for name in fitted.indicator]
+        bad = [name for name, mean, scale in zip(names, fitted.mean, fitted.scale)
+               if not (np.isfinite(mean) and np.isfinite(scale) and scale > 0)]
+        if bad:
+            raise TableError(f"column(s) {bad} hold numbers too large to standardise (their variance overflows); "
+                             f"rescale them, or leave them out with --drop")
+        return fitted, transformer
 
     @classmethod
     def from_sklearn(cls, transformer, numeric, categorical):

@@ -17,6 +17,7 @@ from .reading import pandas
 
 ID_WORDS = re.compile(r"(^|[_\s.\-])(id|ids|uuid|guid|key|index|idx|row|rownum|number|no)$|^unnamed", re.I)
 ID_CAMEL = re.compile(r"[a-z0-9](ID|Id)$")  # CustomerID, orderId; not "paid" or "valid"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|^\d{1,2}/\d{1,2}/\d{2,4}$")
 MOSTLY_NUMERIC = 0.95      # share of values that must read as numbers for a column to count as numeric
 MAX_CATEGORIES = 50        # more distinct strings than this, in more than half the rows: free text
 MAX_CLASSES_SHOWN = 6
@@ -138,6 +139,8 @@ def _feature_role(name, column, forced_categorical, n_rows):
                     f"are treated as missing")
         return "numeric", note
     strings = category_strings(column).dropna()
+    if strings.str.match(DATE).mean() >= MOSTLY_NUMERIC:
+        return "skip", "dates: not used as such; derive numbers from them (year, month, ...) to use them"
     distinct = strings.nunique()
     if distinct == len(strings) and len(strings) > 2:
         return "skip", "ID-like: every value distinct (an identifier, or free text)"

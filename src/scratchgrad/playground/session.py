@@ -24,7 +24,6 @@ from . import micrograd_view, script
 from .data import (
     DATASET_TITLES,
     DOMAIN,
-    FEATURES,
     make_dataset,
     make_features,
     parse_csv,
@@ -202,7 +201,8 @@ class Session:
         if len(self.history) > self.limits.max_history:  # a long run keeps every other point, and the last
             self.history = self.history[:-1:2] + self.history[-1:]
         if self.epoch % self.snapshot_every == 0:
-            self.snapshots.append((self.epoch, self._output_picture(self._forward_grid()[0])))
+            self._grid_pass = (self.epoch, self._forward_grid())  # the next frame reuses it
+            self.snapshots.append((self.epoch, self._output_picture(self._grid_pass[1][0])))
             if len(self.snapshots) > self.limits.replay_max_snapshots:  # keep every other one, twice as sparse
                 self.snapshots = self.snapshots[::2]
                 self.snapshot_every *= 2
@@ -230,7 +230,8 @@ class Session:
         return to_bytes(1 / (1 + np.exp(-np.clip(np.nan_to_num(outputs[:, 0]), -50, 50))))
 
     def frame(self) -> dict:
-        outputs, hidden = self._forward_grid()
+        epoch, grid_pass = self._grid_pass
+        outputs, hidden = grid_pass if epoch == self.epoch else self._forward_grid()
         small = GRID // THUMBNAIL_STEP
         neurons = [[heatmap(a.reshape(GRID, GRID, -1)[::THUMBNAIL_STEP, ::THUMBNAIL_STEP, j])
                     for j in range(a.shape[1])] for a in hidden]
@@ -256,10 +257,7 @@ class Session:
         return message
 
     def setup(self) -> dict:
-        """Everything that changes only on a rebuild: settings, points, input heatmaps, layer sizes."""
-        grid = grid_points()
-        small = grid.reshape(GRID, GRID, 2)[::THUMBNAIL_STEP, ::THUMBNAIL_STEP].reshape(-1, 2)
-        inputs = make_features(small, self.settings.feature_order)
+        """Everything that changes only on a rebuild: settings, points, layer sizes."""
         s = self.settings
         return {
             "type": "setup", "settings": s.to_json(), "grid": GRID, "domain": DOMAIN,
@@ -267,8 +265,7 @@ class Session:
                                                            else ""),
             "classes": self.class_names, "n_outputs": self.n_outputs,
             "layer_sizes": [len(s.feature_order), *s.hidden, self.n_outputs],
-            "features": [{"name": name, "title": FEATURES[name][0], **heatmap(inputs[:, i])}
-                         for i, name in enumerate(s.feature_order)],
+            "features": s.feature_order,
             "train_points": np.round(self.train_points, 4).tolist(),
             "test_points": np.round(self.test_points, 4).tolist(),
             "csv_loaded": self.custom_data is not None, "csv_task": self.custom_data.task if self.custom_data else None,

@@ -104,6 +104,17 @@ def test_play_lowers_the_test_loss_and_changes_the_boundary(page, tmp_path):
     assert page.problems == []
 
 
+def test_each_tab_is_its_own_session(page):
+    other = page.context.new_page()  # a second tab of the same browser window
+    other.goto(page.url)
+    expect(other.locator("#epoch")).to_have_text("000")
+    other.get_by_role("button", name="Add a hidden layer").click()
+    expect(other.locator("#layer-count")).to_have_text("3 hidden layers")
+    train_until(page, 5)
+    assert epoch(other) == 0
+    expect(page.locator("#layer-count")).to_have_text("2 hidden layers")
+
+
 def test_adding_a_neuron_changes_the_network(page):
     edges = page.locator("#edges path").count()
     page.get_by_role("button", name="Add a neuron to layer 1").click()

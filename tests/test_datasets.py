@@ -99,3 +99,21 @@ def test_load_csv_errors_name_file_row_and_column(tmp_path, text, kwargs, messag
 def test_load_csv_missing_file(tmp_path):
     with pytest.raises(CSVError, match="no such file"):
         load_csv(tmp_path / "absent.csv", target="y")
+
+
+def test_train_val_test_split_keeps_data_frames():
+    import pandas as pd
+
+    X, y = datasets.make_spiral(50, 2, random_state=0)
+    frame = pd.DataFrame(X, columns=["left", "right"])
+    parts = datasets.train_val_test_split(frame, pd.Series(y, name="arm"), random_state=0)
+    assert all(list(part.columns) == ["left", "right"] for part in parts[:3])
+    assert sum(len(part) for part in parts[:3]) == 100 and parts[3].name == "arm"
+
+
+def test_messy_table_is_reproducible_and_messy():
+    a = datasets.make_messy_table(100, "classify", random_state=3)
+    b = datasets.make_messy_table(100, "classify", random_state=3)
+    assert a.equals(b) and not a.equals(datasets.make_messy_table(100, "classify", random_state=4))
+    assert "Customer Age" in a.columns and (a["city"] == "?").any() and (a["churn"] == "").any()
+    assert a["customer_id"].is_unique and a["country"].nunique() == 1

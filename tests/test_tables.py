@@ -318,3 +318,11 @@ def test_dates_are_skipped_and_numbers_too_large_are_refused_in_our_terms():
     assert roles.skipped["when"].startswith("dates") and roles.numeric == ["x", "big"]
     with pytest.raises(TableError, match=r"\['big'\] hold numbers too large to standardise.*--drop"):
         TablePreprocessing.fit(frame, roles.numeric, roles.categorical)
+
+
+def test_columns_named_in_features_are_kept_even_if_they_look_like_ids():
+    frame = pd.DataFrame({"code": [f"k{i}" for i in range(30)], "row_id": range(30), "x": np.arange(30) % 5,
+                          "y": np.arange(30) % 2})
+    assert set(infer_roles(frame, "y").skipped) == {"code", "row_id"}
+    roles = infer_roles(frame, "y", features=["code", "row_id"])
+    assert roles.categorical == ["code"] and roles.numeric == ["row_id"] and not roles.skipped

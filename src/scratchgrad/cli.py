@@ -292,7 +292,7 @@ def command_predict(args):
 
 def command_evaluate(args):
     from .runs import evaluation_report, predict_with
-    from .tables.roles import target_labels
+    from .tables.roles import as_numbers, target_labels
 
     network, table_model = load_run(args.run)
     frame = read_table_for(args)
@@ -304,6 +304,11 @@ def command_evaluate(args):
         say(f"{len(frame) - len(labelled)} row(s) without a target left out")
     if len(labelled) == 0:
         raise RunError(f"{args.data}: no row has a value in the target column {table_model.target!r}")
+    if table_model.task == "regress":
+        _, not_numbers = as_numbers(labelled[table_model.target])
+        if not_numbers:
+            raise RunError(f"{args.data}: {not_numbers} value(s) of the target {table_model.target!r} are not "
+                           f"numbers; the model predicts amounts")
     y = target_labels(labelled[table_model.target], table_model.task).to_numpy()
     table_model.encode(y)  # an unseen label is an error now, not a wrong score
     report = evaluation_report(table_model.task, y, predict_with(network, table_model, labelled))

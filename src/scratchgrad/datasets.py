@@ -101,14 +101,19 @@ def make_noise(n_samples=1500, n_features=2, n_classes=3, random_state=None):
 
 
 def train_val_test_split(X, y, sizes=(0.7, 0.15, 0.15), stratify=True, random_state=None):
-    """Seed 001's three-way split: `X_train, X_val, X_test, y_train, y_val, y_test`."""
+    """Seed 001's three-way split: `X_train, X_val, X_test, y_train, y_val, y_test`.
+
+    Arrays or pandas DataFrames / Series (kept as they are, with their column names)."""
     _sklearn("train_val_test_split")
     from sklearn.model_selection import train_test_split
 
     sizes = tuple(sizes)
     if len(sizes) != 3 or any(s <= 0 for s in sizes) or not math.isclose(sum(sizes), 1.0):
         raise ValueError(f"sizes must be three positive fractions adding up to 1, got {sizes}")
-    X, y = np.asarray(X), np.asarray(y)
+    if not hasattr(X, "iloc"):  # DataFrames stay DataFrames, column names and all
+        X = np.asarray(X)
+    if not hasattr(y, "iloc"):
+        y = np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     train, val, test = sizes

@@ -114,8 +114,9 @@ def _is_integral(numbers):
     return len(values) > 0 and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
 
 
-def _feature_role(name, column, forced_categorical, n_rows):
-    """('numeric' | 'categorical' | 'skip', reason or note)."""
+def _feature_role(name, column, forced_categorical, chosen):
+    """('numeric' | 'categorical' | 'skip', reason or note). A `chosen` column (named in
+    --features) is never skipped for looking like an ID or free text: the user asked for it."""
     present = column.dropna()
     if len(present) == 0:
         return "skip", "empty"
@@ -129,7 +130,7 @@ def _feature_role(name, column, forced_categorical, n_rows):
         distinct = numbers.dropna()
         if _is_integral(numbers) and distinct.is_unique and len(distinct) > 2:
             ordered = np.sort(distinct.to_numpy())
-            if _named_like_an_id(name) or (len(ordered) > 10 and np.all(np.diff(ordered) == 1)):
+            if not chosen and (_named_like_an_id(name) or (len(ordered) > 10 and np.all(np.diff(ordered) == 1))):
                 return "skip", "ID-like: distinct integers" + (" named like an id" if _named_like_an_id(name)
                                                               else " counting rows")
         note = None
@@ -142,6 +143,8 @@ def _feature_role(name, column, forced_categorical, n_rows):
     if strings.str.match(DATE).mean() >= MOSTLY_NUMERIC:
         return "skip", "dates: not used as such; derive numbers from them (year, month, ...) to use them"
     distinct = strings.nunique()
+    if chosen:
+        return "categorical", None
     if distinct == len(strings) and len(strings) > 2:
         return "skip", "ID-like: every value distinct (an identifier, or free text)"
     if distinct > MAX_CATEGORIES and distinct > 0.5 * len(strings):
@@ -229,7 +232,7 @@ def infer_roles(frame, target, task=None, features=None, drop=(), categorical=()
     candidates = list(features) if features else [name for name in frame.columns if name != target]
     candidates = [name for name in candidates if name not in set(drop or ())]
     for name in candidates:
-        role, why = _feature_role(name, used[name], name in set(categorical or ()), len(used))
+        role, why = _feature_role(name, used[name], name in set(categorical or ()), name in set(features or ()))
         if role == "skip":
             roles.skipped[name] = why
             continue

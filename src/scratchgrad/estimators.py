@@ -646,6 +646,152 @@ _BASE_CHECKS = {
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier, trained by scratchgrad: a drop-in for scikit-learn's.
+
+    A softmax output for three classes or more, a single logistic unit for two, trained on
+    cross-entropy with an L2 penalty by mini-batch SGD or Adam, on either of scratchgrad's
+    engines. Like scikit-learn's, it expects scaled features (use a StandardScaler in a
+    pipeline).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The number of units in each hidden layer, in order.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        The hidden layers' activation: the identity, the logistic sigmoid
+        1 / (1 + exp(-x)), tanh, or the rectified linear unit max(0, x).
+    solver : {'sgd', 'adam'}, default='adam'
+        The optimizer: stochastic gradient descent (with momentum) or Adam. scikit-learn's
+        'lbfgs' is not offered.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases): alpha / 2 times the
+        sum of the squared weights, divided by the batch's total sample weight.
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch; 'auto' is min(200, n_samples). Larger than the data, it is
+        clipped to it, with a warning.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        The schedule of the step size, with solver='sgd' only: constant at
+        `learning_rate_init`; 'invscaling' divides it by (t + 1) ** `power_t` after each
+        epoch, t counting the samples seen; 'adaptive' divides it by 5 each time the stopping
+        rule would otherwise stop training.
+    learning_rate_init : float, default=0.001
+        The initial step size.
+    power_t : float, default=0.5
+        The exponent of 'invscaling'.
+    max_iter : int, default=200
+        The most epochs (passes over the data) `fit` runs; a ConvergenceWarning says when
+        they run out before the stopping rule is met.
+    shuffle : bool, default=True
+        Whether each epoch visits the rows in a new random order.
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seeds the initial weights, the batch order, the early-stopping split and dropout;
+        an int gives the same model on every run.
+    tol : float, default=1e-4
+        The improvement of the training loss (or of the validation score, with
+        early_stopping) that counts as progress for the stopping rule.
+    verbose : bool or int, default=False
+        Print the loss of every epoch (and the validation score).
+    warm_start : bool, default=False
+        Continue from the fitted weights at the next `fit` instead of starting afresh. Each
+        `fit` starts a fresh optimizer, as in scikit-learn; `partial_fit` keeps its own.
+    momentum : float, default=0.9
+        SGD's momentum, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (solver='sgd' and momentum > 0).
+    early_stopping : bool, default=False
+        Hold out `validation_fraction` of the rows (stratified by class) and stop when the
+        validation score has not improved by `tol` for `n_iter_no_change` epochs; the
+        weights of the best epoch are kept. Fills `validation_scores_` and
+        `validation_loss_curve_`.
+    validation_fraction : float, default=0.1
+        The share of rows held out by early_stopping, in (0, 1).
+    beta_1 : float, default=0.9
+        Adam's decay rate of the gradient's running mean, in [0, 1).
+    beta_2 : float, default=0.999
+        Adam's decay rate of the squared gradient's running mean, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero. It is added after the bias correction, as
+        in PyTorch (scikit-learn adds it before): at step t, ours equals scikit-learn's
+        divided by sqrt(1 - beta_2 ** t).
+    n_iter_no_change : int, default=10
+        How many epochs without improvement the stopping rule tolerates.
+    engine : {'tensor', 'scalar'}, default='tensor'
+        scratchgrad's engine: 'tensor' trains on NumPy arrays; 'scalar' builds the very same
+        network from `Value` objects, one number per node, slowly and readably (no dropout).
+    dropout : float, default=0.0
+        The probability of zeroing each hidden unit during training, in [0, 1); off when
+        predicting. Tensor engine only.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights per class, multiplying each sample's weight: {label: weight} (unnamed
+        classes weigh 1), or 'balanced' for n_samples / (n_classes * the class's count).
+        Not in scikit-learn's MLPClassifier.
+    dtype : {'float32', 'float64'} or None, default='float32'
+        The floating-point type of the weights and the computation; None follows the input
+        (float32 input stays float32, anything else becomes float64). scikit-learn computes
+        in float64.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    loss_ : float
+        The mean loss of the last epoch, L2 penalty included.
+    best_loss_ : float or None
+        The lowest epoch loss; None with early_stopping (see `best_validation_score_`).
+    loss_curve_ : list of float
+        The loss of every epoch.
+    validation_scores_ : list of float or None
+        With early_stopping, the accuracy on the held-out rows after every epoch; else None.
+    validation_loss_curve_ : list of float or None
+        With early_stopping, the loss on the held-out rows after every epoch (the data loss,
+        without the L2 penalty, in eval mode); else None. scikit-learn has no such curve.
+    best_validation_score_ : float or None
+        The best of `validation_scores_`, whose weights are kept; None without early_stopping.
+    t_ : int
+        The number of rows the optimizer has seen, over all epochs.
+    coefs_ : list of ndarray
+        The weight matrices, layer by layer, each of shape (units in, units out).
+    intercepts_ : list of ndarray
+        The bias vectors, layer by layer.
+    n_features_in_ : int
+        The number of features seen by `fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names seen by `fit`, when X had string column names.
+    n_iter_ : int
+        The number of epochs run.
+    n_layers_ : int
+        The number of layers, input and output included.
+    n_outputs_ : int
+        The number of output units.
+    out_activation_ : str
+        The output's activation: 'logistic' (two classes) or 'softmax'.
+
+    Notes
+    -----
+    Training shares `scratchgrad.fit`'s mini-batches and divergence guard: if the loss becomes
+    NaN or infinite, `fit` raises TrainingDivergedError, the estimator keeps the weights from
+    before the step that diverged (the last with a finite loss), and its optimizer is
+    discarded, so the next `fit` or `partial_fit` starts a fresh one.
+
+    `sample_weight` follows scikit-learn 1.7: each batch's loss and L2 penalty are divided by
+    its total sample weight. `class_weight` multiplies each sample's weight by its class's.
+
+    `save(path)` and `load(path)` keep a fitted estimator in a safetensors file without pickle;
+    a loaded estimator predicts and trains on (`warm_start`, `partial_fit`).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from scratchgrad.estimators import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                                                   random_state=0)).fit(X, y)
+    >>> model.score(X, y) > 0.95
+    True
+    """
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -823,6 +969,151 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor, trained by scratchgrad: a drop-in for scikit-learn's.
+
+    An identity output (one unit per target column) trained on the squared error with an L2
+    penalty by mini-batch SGD or Adam, on either of scratchgrad's engines. Like
+    scikit-learn's, it expects scaled features and targets of moderate size.
+
+    With several target columns, scikit-learn's scaling is kept: each step follows half the
+    squared error summed over the outputs (per sample, averaged over the batch), while
+    `loss_` and `loss_curve_` report its mean over the outputs.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The number of units in each hidden layer, in order.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        The hidden layers' activation: the identity, the logistic sigmoid
+        1 / (1 + exp(-x)), tanh, or the rectified linear unit max(0, x).
+    solver : {'sgd', 'adam'}, default='adam'
+        The optimizer: stochastic gradient descent (with momentum) or Adam. scikit-learn's
+        'lbfgs' is not offered.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases): alpha / 2 times the
+        sum of the squared weights, divided by the batch's total sample weight.
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch; 'auto' is min(200, n_samples). Larger than the data, it is
+        clipped to it, with a warning.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        The schedule of the step size, with solver='sgd' only: constant at
+        `learning_rate_init`; 'invscaling' divides it by (t + 1) ** `power_t` after each
+        epoch, t counting the samples seen; 'adaptive' divides it by 5 each time the stopping
+        rule would otherwise stop training.
+    learning_rate_init : float, default=0.001
+        The initial step size.
+    power_t : float, default=0.5
+        The exponent of 'invscaling'.
+    max_iter : int, default=200
+        The most epochs (passes over the data) `fit` runs; a ConvergenceWarning says when
+        they run out before the stopping rule is met.
+    shuffle : bool, default=True
+        Whether each epoch visits the rows in a new random order.
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seeds the initial weights, the batch order, the early-stopping split and dropout;
+        an int gives the same model on every run.
+    tol : float, default=1e-4
+        The improvement of the training loss (or of the validation score, with
+        early_stopping) that counts as progress for the stopping rule.
+    verbose : bool or int, default=False
+        Print the loss of every epoch (and the validation score).
+    warm_start : bool, default=False
+        Continue from the fitted weights at the next `fit` instead of starting afresh. Each
+        `fit` starts a fresh optimizer, as in scikit-learn; `partial_fit` keeps its own.
+    momentum : float, default=0.9
+        SGD's momentum, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (solver='sgd' and momentum > 0).
+    early_stopping : bool, default=False
+        Hold out `validation_fraction` of the rows (at random) and stop when the
+        validation score has not improved by `tol` for `n_iter_no_change` epochs; the
+        weights of the best epoch are kept. Fills `validation_scores_` and
+        `validation_loss_curve_`.
+    validation_fraction : float, default=0.1
+        The share of rows held out by early_stopping, in (0, 1).
+    beta_1 : float, default=0.9
+        Adam's decay rate of the gradient's running mean, in [0, 1).
+    beta_2 : float, default=0.999
+        Adam's decay rate of the squared gradient's running mean, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero. It is added after the bias correction, as
+        in PyTorch (scikit-learn adds it before): at step t, ours equals scikit-learn's
+        divided by sqrt(1 - beta_2 ** t).
+    n_iter_no_change : int, default=10
+        How many epochs without improvement the stopping rule tolerates.
+    engine : {'tensor', 'scalar'}, default='tensor'
+        scratchgrad's engine: 'tensor' trains on NumPy arrays; 'scalar' builds the very same
+        network from `Value` objects, one number per node, slowly and readably (no dropout).
+    dropout : float, default=0.0
+        The probability of zeroing each hidden unit during training, in [0, 1); off when
+        predicting. Tensor engine only.
+    class_weight : None, default=None
+        Only for MLPClassifier; the regressor accepts None alone.
+    dtype : {'float32', 'float64'} or None, default='float32'
+        The floating-point type of the weights and the computation; None follows the input
+        (float32 input stays float32, anything else becomes float64). scikit-learn computes
+        in float64.
+
+    Attributes
+    ----------
+    loss_ : float
+        The mean loss of the last epoch, L2 penalty included.
+    best_loss_ : float or None
+        The lowest epoch loss; None with early_stopping (see `best_validation_score_`).
+    loss_curve_ : list of float
+        The loss of every epoch.
+    validation_scores_ : list of float or None
+        With early_stopping, the R² (coefficient of determination) on the held-out rows after every epoch; else None.
+    validation_loss_curve_ : list of float or None
+        With early_stopping, the loss on the held-out rows after every epoch (the data loss,
+        without the L2 penalty, in eval mode); else None. scikit-learn has no such curve.
+    best_validation_score_ : float or None
+        The best of `validation_scores_`, whose weights are kept; None without early_stopping.
+    t_ : int
+        The number of rows the optimizer has seen, over all epochs.
+    coefs_ : list of ndarray
+        The weight matrices, layer by layer, each of shape (units in, units out).
+    intercepts_ : list of ndarray
+        The bias vectors, layer by layer.
+    n_features_in_ : int
+        The number of features seen by `fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names seen by `fit`, when X had string column names.
+    n_iter_ : int
+        The number of epochs run.
+    n_layers_ : int
+        The number of layers, input and output included.
+    n_outputs_ : int
+        The number of output units.
+    out_activation_ : str
+        The output's activation: 'identity'.
+
+    Notes
+    -----
+    Training shares `scratchgrad.fit`'s mini-batches and divergence guard: if the loss becomes
+    NaN or infinite, `fit` raises TrainingDivergedError, the estimator keeps the weights from
+    before the step that diverged (the last with a finite loss), and its optimizer is
+    discarded, so the next `fit` or `partial_fit` starts a fresh one.
+
+    `sample_weight` follows scikit-learn 1.7: each batch's loss and L2 penalty are divided by
+    its total sample weight. `class_weight` multiplies each sample's weight by its class's.
+
+    `save(path)` and `load(path)` keep a fitted estimator in a safetensors file without pickle;
+    a loaded estimator predicts and trains on (`warm_start`, `partial_fit`).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from scratchgrad.estimators import MLPRegressor
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                                                   random_state=0)).fit(X, X[:, 3])
+    >>> model.score(X, X[:, 3]) > 0.9
+    True
+    """
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and target(s) y.
 
@@ -1010,178 +1301,3 @@ def _random_streams(random_state):
     """Three generators from one seed: initial weights, batch order, dropout."""
     return [np.random.default_rng(s) for s in np.random.SeedSequence(_seed(random_state)).spawn(3)]
 
-
-# ---- documentation: one text for both estimators, so help() shows every parameter ----
-
-_SUMMARY = {
-    "classifier": """Multi-layer perceptron classifier, trained by scratchgrad: a drop-in for scikit-learn's.
-
-A softmax output for three classes or more, a single logistic unit for two, trained on
-cross-entropy with an L2 penalty by mini-batch SGD or Adam, on either of scratchgrad's
-engines. Like scikit-learn's, it expects scaled features (use a StandardScaler in a
-pipeline).""",
-    "regressor": """Multi-layer perceptron regressor, trained by scratchgrad: a drop-in for scikit-learn's.
-
-An identity output (one unit per target column) trained on the squared error with an L2
-penalty by mini-batch SGD or Adam, on either of scratchgrad's engines. Like
-scikit-learn's, it expects scaled features and targets of moderate size.
-
-With several target columns, scikit-learn's scaling is kept: each step follows half the
-squared error summed over the outputs (per sample, averaged over the batch), while
-`loss_` and `loss_curve_` report its mean over the outputs.""",
-}
-
-_PARAMETERS = """
-
-Parameters
-----------
-hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-    The number of units in each hidden layer, in order.
-activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
-    The hidden layers' activation: the identity, the logistic sigmoid
-    1 / (1 + exp(-x)), tanh, or the rectified linear unit max(0, x).
-solver : {{'sgd', 'adam'}}, default='adam'
-    The optimizer: stochastic gradient descent (with momentum) or Adam. scikit-learn's
-    'lbfgs' is not offered.
-alpha : float, default=0.0001
-    Strength of the L2 penalty on the weights (not the biases): alpha / 2 times the
-    sum of the squared weights, divided by the batch's total sample weight.
-batch_size : int or 'auto', default='auto'
-    Rows per mini-batch; 'auto' is min(200, n_samples). Larger than the data, it is
-    clipped to it, with a warning.
-learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
-    The schedule of the step size, with solver='sgd' only: constant at
-    `learning_rate_init`; 'invscaling' divides it by (t + 1) ** `power_t` after each
-    epoch, t counting the samples seen; 'adaptive' divides it by 5 each time the stopping
-    rule would otherwise stop training.
-learning_rate_init : float, default=0.001
-    The initial step size.
-power_t : float, default=0.5
-    The exponent of 'invscaling'.
-max_iter : int, default=200
-    The most epochs (passes over the data) `fit` runs; a ConvergenceWarning says when
-    they run out before the stopping rule is met.
-shuffle : bool, default=True
-    Whether each epoch visits the rows in a new random order.
-random_state : int, RandomState instance, Generator or None, default=None
-    Seeds the initial weights, the batch order, the early-stopping split and dropout;
-    an int gives the same model on every run.
-tol : float, default=1e-4
-    The improvement of the training loss (or of the validation score, with
-    early_stopping) that counts as progress for the stopping rule.
-verbose : bool or int, default=False
-    Print the loss of every epoch (and the validation score).
-warm_start : bool, default=False
-    Continue from the fitted weights at the next `fit` instead of starting afresh. Each
-    `fit` starts a fresh optimizer, as in scikit-learn; `partial_fit` keeps its own.
-momentum : float, default=0.9
-    SGD's momentum, in [0, 1].
-nesterovs_momentum : bool, default=True
-    Use Nesterov's momentum (solver='sgd' and momentum > 0).
-early_stopping : bool, default=False
-    Hold out `validation_fraction` of the rows ({split}) and stop when the
-    validation score has not improved by `tol` for `n_iter_no_change` epochs; the
-    weights of the best epoch are kept. Fills `validation_scores_` and
-    `validation_loss_curve_`.
-validation_fraction : float, default=0.1
-    The share of rows held out by early_stopping, in (0, 1).
-beta_1 : float, default=0.9
-    Adam's decay rate of the gradient's running mean, in [0, 1).
-beta_2 : float, default=0.999
-    Adam's decay rate of the squared gradient's running mean, in [0, 1).
-epsilon : float, default=1e-8
-    Adam's guard against division by zero. It is added after the bias correction, as
-    in PyTorch (scikit-learn adds it before): at step t, ours equals scikit-learn's
-    divided by sqrt(1 - beta_2 ** t).
-n_iter_no_change : int, default=10
-    How many epochs without improvement the stopping rule tolerates.
-engine : {{'tensor', 'scalar'}}, default='tensor'
-    scratchgrad's engine: 'tensor' trains on NumPy arrays; 'scalar' builds the very same
-    network from `Value` objects, one number per node, slowly and readably (no dropout).
-dropout : float, default=0.0
-    The probability of zeroing each hidden unit during training, in [0, 1); off when
-    predicting. Tensor engine only.
-class_weight : {class_weight}
-dtype : {{'float32', 'float64'}} or None, default='float32'
-    The floating-point type of the weights and the computation; None follows the input
-    (float32 input stays float32, anything else becomes float64). scikit-learn computes
-    in float64.
-
-Attributes
-----------
-{classes}loss_ : float
-    The mean loss of the last epoch, L2 penalty included.
-best_loss_ : float or None
-    The lowest epoch loss; None with early_stopping (see `best_validation_score_`).
-loss_curve_ : list of float
-    The loss of every epoch.
-validation_scores_ : list of float or None
-    With early_stopping, the {score} on the held-out rows after every epoch; else None.
-validation_loss_curve_ : list of float or None
-    With early_stopping, the loss on the held-out rows after every epoch (the data loss,
-    without the L2 penalty, in eval mode); else None. scikit-learn has no such curve.
-best_validation_score_ : float or None
-    The best of `validation_scores_`, whose weights are kept; None without early_stopping.
-t_ : int
-    The number of rows the optimizer has seen, over all epochs.
-coefs_ : list of ndarray
-    The weight matrices, layer by layer, each of shape (units in, units out).
-intercepts_ : list of ndarray
-    The bias vectors, layer by layer.
-n_features_in_ : int
-    The number of features seen by `fit`.
-feature_names_in_ : ndarray of shape (n_features_in_,)
-    The column names seen by `fit`, when X had string column names.
-n_iter_ : int
-    The number of epochs run.
-n_layers_ : int
-    The number of layers, input and output included.
-n_outputs_ : int
-    The number of output units.
-out_activation_ : str
-    The output's activation: {out_activation}.
-
-Notes
------
-Training shares `scratchgrad.fit`'s mini-batches and divergence guard: if the loss becomes
-NaN or infinite, `fit` raises TrainingDivergedError, the estimator keeps the weights from
-before the step that diverged (the last with a finite loss), and its optimizer is
-discarded, so the next `fit` or `partial_fit` starts a fresh one.
-
-`sample_weight` follows scikit-learn 1.7: each batch's loss and L2 penalty are divided by
-its total sample weight. `class_weight` multiplies each sample's weight by its class's.
-
-`save(path)` and `load(path)` keep a fitted estimator in a safetensors file without pickle;
-a loaded estimator predicts and trains on (`warm_start`, `partial_fit`).
-
-Examples
---------
->>> from sklearn.datasets import load_iris
->>> from sklearn.pipeline import make_pipeline
->>> from sklearn.preprocessing import StandardScaler
->>> from scratchgrad.estimators import {name}
->>> X, y = load_iris(return_X_y=True)
->>> model = make_pipeline(StandardScaler(), {name}(hidden_layer_sizes=(16,), learning_rate_init=0.01,
-...                                                   random_state=0)).fit(X, {target})
->>> {check}
-True
-"""
-
-_CLASSES_ATTRIBUTE = """classes_ : ndarray of shape (n_classes,)
-    The class labels, sorted.
-"""
-
-MLPClassifier.__doc__ = _SUMMARY["classifier"] + _PARAMETERS.format(
-    split="stratified by class",
-    class_weight="""dict, 'balanced' or None, default=None
-    Weights per class, multiplying each sample's weight: {label: weight} (unnamed
-    classes weigh 1), or 'balanced' for n_samples / (n_classes * the class's count).
-    Not in scikit-learn's MLPClassifier.""",
-    classes=_CLASSES_ATTRIBUTE, score="accuracy", out_activation="'logistic' (two classes) or 'softmax'",
-    name="MLPClassifier", target="y", check="model.score(X, y) > 0.95")
-MLPRegressor.__doc__ = _SUMMARY["regressor"] + _PARAMETERS.format(
-    split="at random",
-    class_weight="""None, default=None
-    Only for MLPClassifier; the regressor accepts None alone.""",
-    classes="", score="R² (coefficient of determination)", out_activation="'identity'",
-    name="MLPRegressor", target="X[:, 3]", check="model.score(X, X[:, 3]) > 0.9")

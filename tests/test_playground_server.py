@@ -580,6 +580,15 @@ def test_bad_csv_files_are_explained(text, words):
 # ---- the command ----
 
 
+def test_without_the_web_stack_the_command_names_the_extra(monkeypatch):
+    from scratchgrad.errors import MissingDependencyError
+    from scratchgrad.playground import serve
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    with pytest.raises(MissingDependencyError, match=re.escape("pip install 'scratchgrad[playground]'")):
+        serve(open_browser=False)
+
+
 @pytest.mark.slow
 def test_the_command_serves_the_page_and_stops_on_ctrl_c():
     process = subprocess.Popen([sys.executable, "-m", "scratchgrad", "playground", "--no-browser"],

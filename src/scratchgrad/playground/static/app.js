@@ -31,6 +31,7 @@ const state = {
   ws: null, limits: null, settings: null, setup: null, frame: null, playing: false, awaitingTrain: false,
   history: [], urlSettings: null, hide: [], discretize: false, showTest: false,
   panel: null, microPoint: 0, script: "", edges: [], neuronCanvases: [], outputCanvases: [], hoverNeuron: null,
+  lastTrainSent: 0,
 };
 
 // ---------------------------------------------------------------- colours and pictures
@@ -166,7 +167,10 @@ const HANDLERS = {
       togglePlay(false);
       showError("Training diverged (the loss is not a number). Lower the learning rate, then press Reset.");
     }
-    if (state.playing) requestAnimationFrame(trainOnce);
+    if (state.playing) {  // the next epoch after this frame is drawn, at most 60 a second (fast screens too)
+      const wait = Math.max(0, state.lastTrainSent + 1000 / 60 - performance.now());
+      setTimeout(() => requestAnimationFrame(trainOnce), wait);
+    }
   },
   error(message) {
     if (message.cause === "train" || message.cause == null) state.awaitingTrain = false;
@@ -202,6 +206,7 @@ function saveBlob(blob, filename) {
 function trainOnce() {
   if (state.awaitingTrain || !state.playing) return;
   state.awaitingTrain = true;
+  state.lastTrainSent = performance.now();
   send({type: "train", epochs: 1});
 }
 

@@ -305,3 +305,20 @@ def test_help_documents_every_parameter(Estimator):
     attributes = doc.split("\nAttributes\n----------\n", 1)[1]
     for name in ("coefs_", "loss_curve_", "validation_scores_", "validation_loss_curve_", "n_iter_"):
         assert re.search(rf"^{name} : ", attributes, flags=re.MULTILINE), name
+
+
+def test_scalar_engine_equals_tensor_engine_with_sample_weight_and_two_outputs():
+    X, y = make_regression(n_samples=24, n_features=3, n_targets=2, noise=1, random_state=0)
+    y = y / y.std()
+    weights = np.random.default_rng(0).uniform(0, 2, len(y))
+    kwargs = dict(hidden_layer_sizes=(4,), max_iter=4, batch_size=8, random_state=0, dtype="float64",
+                  activation="tanh", alpha=0.01)
+    tensor = MLPRegressor(**kwargs).fit(X, y, sample_weight=weights)
+    scalar = MLPRegressor(engine="scalar", **kwargs).fit(X, y, sample_weight=weights)
+    assert tensor.loss_curve_ == pytest.approx(scalar.loss_curve_, rel=1e-10)
+    np.testing.assert_allclose(tensor.predict(X), scalar.predict(X), rtol=1e-9, atol=1e-12)
+
+
+def test_the_regressor_refuses_class_weight():
+    with pytest.raises(InvalidParameterError, match="MLPRegressor: class_weight is for classifiers"):
+        MLPRegressor(class_weight="balanced").fit([[0.0], [1.0]], [0.0, 1.0])

@@ -140,8 +140,8 @@ class TablePreprocessing:
     def check_columns(self, columns, where):
         missing = [name for name in self.columns if name not in set(columns)]
         if missing:
-            raise TableError(f"{where}: the model needs the column(s) {missing}, which are not there "
-                             f"(it was trained on {self.columns})")
+            trained = f" (it was trained on {self.columns})" if len(missing) < len(self.columns) else ""
+            raise TableError(f"{where}: the model needs the column(s) {missing}, which are not there{trained}")
 
     def transform(self, frame):
         """The network's input (float64) for the rows of `frame`: any extra columns are ignored."""

@@ -200,6 +200,8 @@ def infer_roles(frame, target, task=None, features=None, drop=(), categorical=()
     has_target = target_column.notna()
     rows_without_target = int((~has_target).sum())
     used = frame[has_target]
+    if rows_read == 0:
+        raise TableError(f"{where}: the file has a header but no data rows")
     if len(used) == 0:
         raise TableError(f"{where}: the target column {target!r} is empty in all {rows_read} rows")
 

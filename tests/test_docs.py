@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
+ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 PUBLIC_MODULES = [
     "scratchgrad.value", "scratchgrad.tensor", "scratchgrad.graph", "scratchgrad.functional",
@@ -68,13 +70,15 @@ def test_guide_code_runs(page, tmp_path, monkeypatch):
     namespace = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     found = blocks(page)
     assert found, f"{page.name} has no runnable example"
-    for language, code in found:
-        if language == "python":
-            exec(compile(code, f"{page.name}", "exec"), namespace)
-        else:
-            result = subprocess.run(["bash", "-euo", "pipefail", "-c", code], capture_output=True, text=True,
-                                    env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
-            assert result.returncode == 0, f"{page.name}: {code}\n{result.stdout}\n{result.stderr}"
+    env = {**os.environ, **ONE_BLAS_THREAD, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    with threadpool_limits(limits=1, user_api="blas"):  # the tests share a few busy cores
+        for language, code in found:
+            if language == "python":
+                exec(compile(code, f"{page.name}", "exec"), namespace)
+            else:
+                result = subprocess.run(["bash", "-euo", "pipefail", "-c", code], capture_output=True, text=True,
+                                        env=env)
+                assert result.returncode == 0, f"{page.name}: {code}\n{result.stdout}\n{result.stderr}"
 
 
 # ---- the site ----
@@ -97,7 +101,8 @@ def test_site_builds_strictly(tmp_path):
     site = tmp_path / "site"
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
                              "-d", str(site)], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "SCRATCHGRAD_DOCS_EXECUTE": "false", "NO_MKDOCS_2_WARNING": "1"})
+                            env={**os.environ, **ONE_BLAS_THREAD, "SCRATCHGRAD_DOCS_EXECUTE": "false",
+                                 "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr[-4000:]
     reference = (site / "reference" / "estimators" / "index.html").read_text()
     assert "MLPClassifier" in reference and "hidden_layer_sizes" in reference

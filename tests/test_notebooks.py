@@ -17,6 +17,7 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 IMAGE_TYPES = {"image/png", "image/svg+xml"}
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,8 @@ def kernel_name(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JUPYTER_PATH", str(folder))
         patch.delenv("MPLBACKEND", raising=False)  # as in a fresh Jupyter: the kernel picks its backend
+        for variable in BLAS_THREADS:  # one BLAS thread per kernel: the tests share a few busy cores
+            patch.setenv(variable, "1")
         yield "scratchgrad-test"
 
 

@@ -238,3 +238,20 @@ def test_liveplot_outside_a_notebook_warns_once_and_keeps_the_last_picture():
     assert titles(regression.figure) == ["loss"]
     with pytest.raises(ValueError, match="both X and y"):
         LivePlot(X)
+
+
+def test_liveplot_draws_the_boundary_of_the_data_fit_hands_to_callbacks():
+    from types import SimpleNamespace
+
+    from scratchgrad.viz import LivePlot
+
+    X, y = make_spiral(30, 3, random_state=0)
+    live = LivePlot(resolution=20)  # no data given: it reads fit_state.X / fit_state.y when fit sets them
+    live.model, live.fit_state = nn.MLP(2, [8], 3, seed=0), SimpleNamespace(X=X, y=np.eye(3)[y])
+    with pytest.warns(UserWarning):
+        live.on_train_begin()
+    live.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.4})
+    assert titles(live.figure) == ["loss", "accuracy", "decision boundary, epoch 1"]
+    live.fit_state = SimpleNamespace()  # a fit that shares no data: curves only
+    live.on_epoch_end(1, {"loss": 0.9, "accuracy": 0.5})
+    assert titles(live.figure) == ["loss", "accuracy"]

@@ -389,8 +389,11 @@ def _loss_arguments(class_weight, loss_name, model, X, y):
         return {}
     if loss_name != "cross_entropy":
         raise InvalidParameterError("class_weight needs loss='cross_entropy'")
+    was_training = model.training
+    model.eval()  # in eval mode, dropout draws no random numbers: a resumed run stays exact
     with graph.no_grad():
         n_classes = model(Tensor(X[:1], dtype=X.dtype)).shape[-1]
+    model.train(was_training)
     return {"weight": _class_weights(class_weight, y, n_classes)}
 
 
@@ -527,6 +530,20 @@ def _save_checkpoint_if_due(checkpoint_dir, checkpoint_every, run, epoch, histor
 # ---- fit and evaluate ----
 
 
+def _default_optimizer(model):
+    from .optim import Adam
+
+    return Adam(model.parameters(), lr=1e-3)
+
+
+def _attach(callbacks, model, optimizer, state):
+    """The callbacks as a list, each told the model, the optimizer and the run's state."""
+    callbacks = list(callbacks)
+    for callback in callbacks:
+        callback.model, callback.optimizer, callback.fit_state = model, optimizer, state
+    return callbacks
+
+
 def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
         validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
         verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
@@ -597,19 +614,17 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     X, y = _prepare(X, y, _dtype_of(model), loss_name)
     rng = np.random.default_rng(seed)
     X, y, validation_data = _hold_out(X, y, validation_split, validation_data, rng)
-    if optimizer is None:
-        from .optim import Adam
-
-        optimizer = Adam(model.parameters(), lr=1e-3)
+    optimizer = optimizer if optimizer is not None else _default_optimizer(model)
     loss_args = _loss_arguments(class_weight, loss_name, model, X, y)
     history, start_epoch = _resume(resume_from, model, optimizer, rng)
 
-    callbacks, state = list(callbacks), FitState()
-    for callback in callbacks:
-        callback.model, callback.optimizer, callback.fit_state = model, optimizer, state
-    run = _Run(model, X, y, loss_fn, loss_args, optimizer, metrics, loss_name, batch_size, shuffle, rng,
-               callbacks, epochs, verbose, DivergenceGuard(model.parameters()), validation_data, loss)
-    for callback in callbacks:
+    state = FitState()
+    run = _Run(model=model, X=X, y=y, loss=loss, loss_name=loss_name, loss_fn=loss_fn,
+               loss_args=loss_args, optimizer=optimizer,
+               metrics=metrics, batch_size=batch_size, shuffle=shuffle, rng=rng,
+               callbacks=_attach(callbacks, model, optimizer, state), epochs=epochs, verbose=verbose,
+               guard=DivergenceGuard(model.parameters()), validation_data=validation_data)
+    for callback in run.callbacks:
         callback.on_train_begin()
     model.train()
     try:
@@ -619,7 +634,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
             if state.stop_training:
                 break
     finally:
-        for callback in callbacks:
+        for callback in run.callbacks:
             callback.on_train_end()
     return history
 

@@ -177,8 +177,8 @@ def test_help_shows_every_default(tmp_path, command):
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
     entries = option_lines(scratchgrad(command, "--help", cwd=tmp_path).stdout)
     for action in sub._actions:
-        if not action.option_strings or action.default in (False, argparse.SUPPRESS):
-            continue  # flags off by default, and --help
+        if not action.option_strings or action.required or action.default in (False, argparse.SUPPRESS):
+            continue  # required options, flags off by default, and --help
         entry = next(e for e in entries if action.option_strings[0] in e.split()[0] + " " + e)
         assert "default" in entry, entry
 def test_debug_shows_the_traceback(tmp_path):

@@ -62,6 +62,16 @@ class Optimizer:
             else:
                 self._update(p.data, p.grad, state)
 
+    def _step_with_gradients(self, flat_gradient, gradients):
+        """`step()` with the gradients given: a compiled step's flat buffer (in parameter order)
+        and its per-parameter views. The same update, without gathering `p.grad`."""
+        self.step_count += 1
+        if self._pack is not None:
+            self._pack.step_with(self, flat_gradient)
+            return
+        for p, grad, state in zip(self.params, gradients, self.state):
+            self._update(p.data, grad, state)
+
     def _update(self, data, grad, state):
         raise NotImplementedError
 
@@ -150,11 +160,13 @@ class _FlatPack:
         params = self.params
         if any(p.grad is None for p in params):
             return False
-        if any(p.data.base is not self.buffer for p in params):
-            self._repack()  # someone replaced a p.data: take the new values in
-        grad = np.concatenate([p.grad.ravel() for p in params])
-        optimizer._update(self.buffer, grad, self.state)
+        self.step_with(optimizer, np.concatenate([p.grad.ravel() for p in params]))
         return True
+
+    def step_with(self, optimizer, flat_gradient):
+        if any(p.data.base is not self.buffer for p in self.params):
+            self._repack()  # someone replaced a p.data: take the new values in
+        optimizer._update(self.buffer, flat_gradient, self.state)
 
     def unpacked_state(self):
         per_parameter = [{} for _ in self.params]

@@ -1,0 +1,408 @@
+"""A compiled training step: record once, replay per batch.
+
+The eager engine builds a graph for every batch, walks it backwards, and allocates every
+intermediate array anew. For a network of the layer table's types (Linear, the activations,
+Dropout) trained with one of the fused losses, all of that is the same from batch to batch:
+only the numbers change. So `compile_step` *records* the step once per batch size, as a fixed
+list of NumPy calls that write into arrays allocated at recording time (`out=`), and then
+*replays* that list for every batch: no graph, no topological walk, no allocation.
+
+    step = compile_step(model, "cross_entropy", optimizer)
+    loss, outputs = step(X_batch, y_batch)     # forward, loss, backward, optimizer.step()
+
+Each recorded operation does the eager operation's arithmetic in the eager order, so a
+compiled run ends with bit-for-bit the weights of an eager one (tests/test_compile.py checks
+it for every layer, loss and optimizer). Anything else raises `CompileError`, saying what,
+and `fit` then trains eagerly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ScratchgradError
+from .nn import layers as L
+from .nn.table import layer_type
+from .tensor import Tensor
+
+
+class CompileError(ScratchgradError):
+    """The model, loss or optimizer has something the compiled step cannot record."""
+
+
+LOSSES = ("cross_entropy", "mse", "binary_cross_entropy")
+
+
+def compile_step(model, loss, optimizer, loss_scale=1.0, l2=0.0):
+    """A `CompiledStep` for `model` trained on `loss` by `optimizer`, or CompileError saying why not.
+
+    `loss_scale` multiplies the loss (scikit-learn halves the squared error); `l2` adds
+    `l2 / batch_size * w` to the gradient of every Linear weight (not the biases), as the
+    estimators' `alpha` does.
+    """
+    return CompiledStep(model, loss, optimizer, loss_scale, l2)
+
+
+class CompiledStep:
+    def __init__(self, model, loss, optimizer, loss_scale=1.0, l2=0.0):
+        if loss not in LOSSES:
+            raise CompileError(f"loss {loss!r} is not one of the fused losses {LOSSES}")
+        self.layers = _leaf_layers(model)
+        linears = [layer for layer in self.layers if isinstance(layer, L.Linear)]
+        if not linears:
+            raise CompileError("the model has no Linear layer")
+        self.dtype = linears[0].weight.data.dtype
+        parameters = [p for layer in linears for p in (layer.weight, layer.bias) if p is not None]
+        if any(p.data.dtype != self.dtype for p in parameters):
+            raise CompileError("the model mixes float32 and float64 parameters")
+        if len({id(p) for p in parameters}) != len(parameters):
+            raise CompileError("a layer is used twice")
+        if {id(p) for p in optimizer.params} != {id(p) for p in parameters} or \
+                len(optimizer.params) != len(parameters):
+            raise CompileError("the optimizer does not train exactly the model's parameters")
+        if not hasattr(optimizer, "_step_with_gradients"):
+            raise CompileError(f"{type(optimizer).__name__} has no compiled update")
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.loss_scale, self.l2 = loss_scale, l2
+        # the gradients live in one flat buffer, laid out in the optimizer's parameter order
+        sizes = [p.data.size for p in optimizer.params]
+        self.flat_gradient = np.zeros(sum(sizes), dtype=self.dtype)
+        ends = np.cumsum(sizes)
+        self.gradients = {id(p): self.flat_gradient[end - size:end].reshape(p.data.shape)
+                          for p, size, end in zip(optimizer.params, sizes, ends)}
+        self._plans = {}
+
+    def __call__(self, X, y):
+        """One training step on the batch `(X, y)`; returns `(loss value, outputs array)`.
+
+        The outputs array is reused by the next call: copy it to keep it.
+        """
+        plan = self._plan(len(X))
+        value = plan.forward(X, y)
+        if np.isfinite(value):
+            plan.backward()
+            self.optimizer._step_with_gradients(self.flat_gradient, [self.gradients[id(p)]
+                                                                      for p in self.optimizer.params])
+        return value, plan.outputs
+
+    def forward_loss(self, X, y):
+        """The forward pass and the loss only (for a check before `backward_and_update`)."""
+        self._current = self._plan(len(X))
+        return self._current.forward(X, y), self._current.outputs
+
+    def backward_and_update(self):
+        self._current.backward()
+        self.optimizer._step_with_gradients(self.flat_gradient, [self.gradients[id(p)]
+                                                                  for p in self.optimizer.params])
+
+    def _plan(self, batch_size):
+        key = (batch_size, self.model.training)
+        plan = self._plans.get(key)
+        if plan is None or not plan.still_valid():
+            plan = self._plans[key] = _Plan(self, batch_size)
+        return plan
+
+
+def _leaf_layers(module):
+    row = layer_type(module)
+    if row is None:
+        raise CompileError(f"{type(module).__name__} is not a layer type it knows (see nn/table.py)")
+    if row.container:
+        return [leaf for layer in module.layers for leaf in _leaf_layers(layer)]
+    if type(module) not in RECORDERS:
+        raise CompileError(f"{row.name} layers are not recorded yet")
+    return [module]
+
+
+class _Plan:
+    """The recorded step for one batch size: buffers, and the calls that fill them."""
+
+    def __init__(self, step, batch_size):
+        self.step = step
+        dtype = step.dtype
+        n = batch_size
+        width = step.layers[0].in_features if isinstance(step.layers[0], L.Linear) else None
+        if width is None:
+            raise CompileError("the first layer must be Linear")
+        self.data_ids = [id(p.data) for p in step.optimizer.params]
+        self.recorded = []
+        shape = (n, width)
+        for index, layer in enumerate(step.layers):
+            recorder = RECORDERS[type(layer)](layer, shape, dtype, step, first=index == 0)
+            if isinstance(recorder, _RecordedLinear):
+                shape = recorder.out.shape
+            self.recorded.append(recorder)
+        self.outputs = None
+        self.loss = LOSS_RECORDERS[step.loss](shape, dtype, step.loss_scale)
+
+    def still_valid(self):
+        """False when a parameter's array was replaced (its values are read from the arrays recorded)."""
+        return self.data_ids == [id(p.data) for p in self.step.optimizer.params]
+
+    def forward(self, X, y):
+        x = X
+        for recorder in self.recorded:
+            x = recorder.forward(x)
+        self.outputs = x
+        return self.loss.forward(x, y)
+
+    def backward(self):
+        g = self.loss.backward()
+        for recorder in reversed(self.recorded):
+            g = recorder.backward(g)
+
+
+# ---- recorded layers: each does its eager counterpart's arithmetic, in the same order ----
+
+
+class _RecordedLinear:
+    """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = g.sum(axis=0)`."""
+
+    def __init__(self, layer, shape, dtype, step, first):
+        if shape[1] != layer.in_features:
+            raise CompileError(f"Linear({layer.in_features} -> {layer.out_features}) gets {shape[1]} features")
+        self.W, self.b = layer.weight.data, None if layer.bias is None else layer.bias.data
+        self.gW = step.gradients[id(layer.weight)]
+        self.gb = None if layer.bias is None else step.gradients[id(layer.bias)]
+        self.out = np.empty((shape[0], layer.out_features), dtype)
+        self.gx = None if first else np.empty(shape, dtype)
+        self.l2 = step.l2 / shape[0] if step.l2 else 0.0
+        self.l2_term = np.empty_like(self.W) if self.l2 else None
+        self.weight, self.bias = layer.weight, layer.bias
+
+    def forward(self, x):
+        self.x = x
+        np.matmul(x, self.W, out=self.out)
+        if self.b is not None:
+            self.out += self.b
+        return self.out
+
+    def backward(self, g):
+        np.matmul(self.x.T, g, out=self.gW)
+        if self.l2:  # the estimators' penalty: w.grad + (alpha / n) * w
+            np.multiply(self.l2, self.W, out=self.l2_term)
+            self.gW += self.l2_term
+        self.weight.grad = self.gW
+        if self.gb is not None:
+            np.sum(g, axis=0, out=self.gb)
+            self.bias.grad = self.gb
+        if self.gx is not None:
+            np.matmul(g, self.W.T, out=self.gx)
+        return self.gx
+
+
+class _RecordedActivation:
+    def __init__(self, layer, shape, dtype, step, first):
+        self.layer = layer
+        self.out = np.empty(shape, dtype)
+        self.gx = np.empty(shape, dtype)
+        self.mask = np.empty(shape, bool)
+        self.scratch = np.empty(shape, dtype)
+
+
+class _RecordedReLU(_RecordedActivation):
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0, out=self.out)
+
+    def backward(self, g):  # g * (x > 0)
+        np.greater(self.x, 0, out=self.mask)
+        return np.multiply(g, self.mask, out=self.gx)
+
+
+class _RecordedLeakyReLU(_RecordedActivation):
+    def forward(self, x):  # where(x > 0, x, slope * x)
+        np.greater(x, 0, out=self.mask)
+        np.multiply(self.layer.negative_slope, x, out=self.out)
+        np.copyto(self.out, x, where=self.mask)
+        return self.out
+
+    def backward(self, g):  # where(x > 0, g, slope * g)
+        np.multiply(self.layer.negative_slope, g, out=self.gx)
+        np.copyto(self.gx, g, where=self.mask)
+        return self.gx
+
+
+class _RecordedTanh(_RecordedActivation):
+    def forward(self, x):
+        return np.tanh(x, out=self.out)
+
+    def backward(self, g):  # g * (1 - out * out)
+        np.multiply(self.out, self.out, out=self.scratch)
+        np.subtract(1, self.scratch, out=self.scratch)
+        return np.multiply(g, self.scratch, out=self.gx)
+
+
+class _RecordedSigmoid(_RecordedActivation):
+    def __init__(self, layer, shape, dtype, step, first):
+        super().__init__(layer, shape, dtype, step, first)
+        self.denominator = np.empty(shape, dtype)
+
+    def forward(self, x):  # e = exp(-|x|); where(x >= 0, 1 / (1 + e), e / (1 + e))
+        e, denominator = self.scratch, self.denominator
+        np.abs(x, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.add(1, e, out=denominator)
+        np.divide(e, denominator, out=self.out)
+        np.greater_equal(x, 0, out=self.mask)
+        np.divide(1, denominator, out=denominator)
+        np.copyto(self.out, denominator, where=self.mask)
+        return self.out
+
+    def backward(self, g):  # g * out * (1 - out)
+        np.multiply(g, self.out, out=self.gx)
+        np.subtract(1, self.out, out=self.scratch)
+        return np.multiply(self.gx, self.scratch, out=self.gx)
+
+
+class _RecordedIdentity:
+    def __init__(self, layer, shape, dtype, step, first):
+        pass
+
+    def forward(self, x):
+        return x
+
+    def backward(self, g):
+        return g
+
+
+class _RecordedDropout(_RecordedActivation):
+    """Training: a fresh mask per batch, drawn from the layer's own generator as eager does."""
+
+    def __init__(self, layer, shape, dtype, step, first):
+        super().__init__(layer, shape, dtype, step, first)
+        self.active = step.model.training and layer.p > 0
+        self.random = np.empty(shape, np.float64) if self.active else None
+
+    def forward(self, x):  # mask = (rng.random(shape) >= p).astype(dtype) / (1 - p); x * mask
+        if not self.active:
+            return x
+        self.layer.rng.random(out=self.random)
+        np.greater_equal(self.random, self.layer.p, out=self.mask)
+        np.copyto(self.scratch, self.mask)
+        np.divide(self.scratch, 1 - self.layer.p, out=self.scratch)
+        return np.multiply(x, self.scratch, out=self.out)
+
+    def backward(self, g):
+        if not self.active:
+            return g
+        return np.multiply(g, self.scratch, out=self.gx)
+
+
+RECORDERS = {L.Linear: _RecordedLinear, L.ReLU: _RecordedReLU, L.LeakyReLU: _RecordedLeakyReLU,
+             L.Tanh: _RecordedTanh, L.Sigmoid: _RecordedSigmoid, L.Identity: _RecordedIdentity,
+             L.Dropout: _RecordedDropout}
+
+
+# ---- recorded losses (mean reduction), each as functional.py computes it ----
+
+
+def _seed_gradient(dtype, loss_scale, scale):
+    """d(loss)/d(loss) = 1, times `loss_scale` as a `* loss_scale` node would, times the mean's `scale`."""
+    g = np.ones((), dtype)
+    if loss_scale != 1.0:
+        g = g * Tensor(loss_scale, dtype=dtype).data
+    return g * scale
+
+
+class _RecordedCrossEntropy:
+    def __init__(self, shape, dtype, loss_scale):
+        n, classes = shape
+        self.n, self.classes, self.loss_scale = n, classes, loss_scale
+        self.rows = np.arange(n)
+        self.shift = np.empty((n, 1), dtype)
+        self.log_norm = np.empty((n, 1), dtype)
+        self.exps = np.empty(shape, dtype)
+        self.log_probs = np.empty(shape, dtype)
+        self.gradient = np.empty(shape, dtype)
+        self.scale = np.reshape(_seed_gradient(dtype, loss_scale, 1.0 / n), (-1, 1))
+
+    def forward(self, z, t):
+        if t.ndim != 1 or t.dtype.kind not in "iu":
+            raise CompileError("compiled cross_entropy takes class indices")
+        if t.min() < 0 or t.max() >= self.classes:
+            bad = t[(t < 0) | (t >= self.classes)][0]
+            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
+        self.t = t
+        np.max(z, axis=1, keepdims=True, out=self.shift)  # log-sum-exp, max-shifted
+        np.subtract(z, self.shift, out=self.exps)
+        np.exp(self.exps, out=self.exps)
+        np.sum(self.exps, axis=1, keepdims=True, out=self.log_norm)
+        np.log(self.log_norm, out=self.log_norm)
+        np.add(self.shift, self.log_norm, out=self.log_norm)
+        np.subtract(z, self.log_norm, out=self.log_probs)
+        losses = -self.log_probs[self.rows, t]
+        value = np.asarray(losses.sum() / self.n, dtype=z.dtype)
+        if self.loss_scale != 1.0:
+            value = value * Tensor(self.loss_scale, dtype=z.dtype).data
+        return float(value)
+
+    def backward(self):  # (softmax - onehot) * scale
+        np.exp(self.log_probs, out=self.gradient)
+        self.gradient[self.rows, self.t] -= 1
+        return np.multiply(self.gradient, self.scale, out=self.gradient)
+
+
+class _RecordedMSE:
+    def __init__(self, shape, dtype, loss_scale):
+        self.size, self.loss_scale = int(np.prod(shape)), loss_scale
+        self.difference = np.empty(shape, dtype)
+        self.squares = np.empty(shape, dtype)
+        self.gradient = np.empty(shape, dtype)
+        self.scale = _seed_gradient(dtype, loss_scale, 1.0 / self.size)
+
+    def forward(self, p, y):
+        if y.shape != p.shape:
+            raise ValueError(f"mse_loss: targets of shape {y.shape} for outputs of shape {p.shape}")
+        np.subtract(p, y, out=self.difference)
+        np.multiply(self.difference, self.difference, out=self.squares)
+        value = np.asarray(self.squares.sum() / self.size, dtype=p.dtype)
+        if self.loss_scale != 1.0:
+            value = value * Tensor(self.loss_scale, dtype=p.dtype).data
+        return float(value)
+
+    def backward(self):  # 2 * difference * scale
+        np.multiply(2, self.difference, out=self.gradient)
+        return np.multiply(self.gradient, self.scale, out=self.gradient)
+
+
+class _RecordedBinaryCrossEntropy:
+    def __init__(self, shape, dtype, loss_scale):
+        self.size, self.loss_scale = int(np.prod(shape)), loss_scale
+        self.losses = np.empty(shape, dtype)
+        self.scratch = np.empty(shape, dtype)
+        self.sigmoid = _RecordedSigmoid(None, shape, dtype, None, False)
+        self.gradient = np.empty(shape, dtype)
+        self.scale = _seed_gradient(dtype, loss_scale, 1.0 / self.size)
+
+    def forward(self, x, y):
+        # (max(x, 0) - x * y + log1p(exp(-|x|))) * 1.0, summed, over the size
+        if y.shape != x.shape:
+            raise ValueError(f"binary_cross_entropy_with_logits: targets of shape {y.shape} for outputs of "
+                             f"shape {x.shape}")
+        self.y = y
+        losses, scratch = self.losses, self.scratch
+        np.maximum(x, 0, out=losses)
+        np.multiply(x, y, out=scratch)
+        np.subtract(losses, scratch, out=losses)
+        np.abs(x, out=scratch)
+        np.negative(scratch, out=scratch)
+        np.exp(scratch, out=scratch)
+        np.log1p(scratch, out=scratch)
+        np.add(losses, scratch, out=losses)
+        np.multiply(losses, 1.0, out=losses)
+        value = np.asarray(losses.sum() / self.size, dtype=x.dtype)
+        if self.loss_scale != 1.0:
+            value = value * Tensor(self.loss_scale, dtype=x.dtype).data
+        self.probabilities = self.sigmoid.forward(x)
+        return float(value)
+
+    def backward(self):  # (sigmoid(x) - y) * 1.0 * scale
+        np.subtract(self.probabilities, self.y, out=self.gradient)
+        np.multiply(self.gradient, 1.0, out=self.gradient)
+        return np.multiply(self.gradient, self.scale, out=self.gradient)
+
+
+LOSS_RECORDERS = {"cross_entropy": _RecordedCrossEntropy, "mse": _RecordedMSE,
+                  "binary_cross_entropy": _RecordedBinaryCrossEntropy}

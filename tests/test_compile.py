@@ -1,0 +1,118 @@
+"""The compiled step equals eager training bit for bit: every layer, loss and optimizer."""
+
+import numpy as np
+import pytest
+
+from scratchgrad import Tensor, nn, optim
+from scratchgrad import functional as F
+from scratchgrad.compile import CompileError, compile_step
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(45, 5))  # 45 = 4 batches of 10 and a ragged one of 5
+CLASSES = RNG.integers(0, 3, size=45)
+TARGETS = RNG.normal(size=(45, 3))
+BINARY = (RNG.random((45, 1)) > 0.5).astype(float)
+
+LOSSES = {"cross_entropy": (F.cross_entropy, CLASSES, 3), "mse": (F.mse_loss, TARGETS, 3),
+          "binary_cross_entropy": (F.binary_cross_entropy_with_logits, BINARY, 1)}
+OPTIMIZERS = {
+    "sgd": lambda p: optim.SGD(p, lr=0.1),
+    "momentum": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-3),
+    "nesterov": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "adam": lambda p: optim.Adam(p, lr=0.01, weight_decay=1e-3),
+    "adamw": lambda p: optim.AdamW(p, lr=0.01),
+}
+
+
+def _model(activation, dropout, dtype, outputs, seed=0):
+    return nn.MLP(5, [8, 6], outputs, activation=activation, dropout=dropout, seed=seed, dtype=dtype)
+
+
+def _batches(n, size=10):
+    return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _train(compiled, activation="relu", loss="cross_entropy", optimizer="adam", dtype=np.float32,
+           dropout=0.0, epochs=3, packed=True, loss_scale=1.0, l2=0.0):
+    loss_fn, targets, outputs = LOSSES[loss]
+    model = _model(activation, dropout, dtype, outputs)
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    if not packed and opt._pack is not None:
+        opt.state, opt._pack = opt._pack.unpack(), None
+    Xd = X.astype(dtype)
+    y = targets if loss == "cross_entropy" else targets.astype(dtype)
+    step = compile_step(model, loss, opt, loss_scale=loss_scale, l2=l2) if compiled else None
+    values = []
+    for _ in range(epochs):
+        for index in _batches(len(X)):
+            if compiled:
+                value, _ = step(Xd[index], y[index])
+            else:
+                out = model(Tensor(Xd[index], dtype=dtype))
+                batch_loss = loss_fn(out, y[index])
+                if loss_scale != 1.0:
+                    batch_loss = batch_loss * loss_scale
+                opt.zero_grad()
+                batch_loss.backward()
+                if l2:
+                    for layer in model:
+                        if isinstance(layer, nn.Linear):
+                            layer.weight.grad = layer.weight.grad + (l2 / len(index)) * layer.weight.data
+                opt.step()
+                value = float(batch_loss.data)
+            values.append(value)
+    return model, opt, values
+
+
+def _assert_same(settings):
+    eager_model, eager_opt, eager_values = _train(False, **settings)
+    model, opt, values = _train(True, **settings)
+    assert values == eager_values
+    for (name, a), b in zip(model.state_dict().items(), eager_model.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    for ours, theirs in zip(opt.state_dict()["state"], eager_opt.state_dict()["state"]):
+        for key in theirs:
+            np.testing.assert_array_equal(ours[key], theirs[key])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_each_optimizer_equals_eager_bit_for_bit(optimizer, dtype):
+    _assert_same(dict(optimizer=optimizer, dtype=dtype))
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu", "linear"])
+def test_each_loss_and_activation_equals_eager_bit_for_bit(loss, activation):
+    _assert_same(dict(loss=loss, activation=activation))
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_dropout_draws_the_same_fresh_masks(packed):
+    _assert_same(dict(dropout=0.3, packed=packed, optimizer="momentum"))
+
+
+def test_the_estimators_loss_scale_and_l2_penalty():
+    _assert_same(dict(loss="mse", loss_scale=0.5, l2=1e-2, dtype=np.float64))
+
+
+def test_what_it_cannot_record_is_refused_saying_why():
+    model = nn.Sequential(nn.Linear(5, 3), nn.Softmax())
+    with pytest.raises(CompileError, match="Softmax layers are not recorded"):
+        compile_step(model, "cross_entropy", optim.SGD(model.parameters()))
+
+    class Mine(nn.Module):
+        def __init__(self):
+            self.linear = nn.Linear(5, 3)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    mine = Mine()
+    with pytest.raises(CompileError, match="Mine is not a layer type"):
+        compile_step(mine, "cross_entropy", optim.SGD(mine.parameters()))
+    model = _model("relu", 0.0, np.float32, 3)
+    with pytest.raises(CompileError, match="does not train exactly the model's parameters"):
+        compile_step(model, "cross_entropy", optim.SGD(model.parameters()[:2]))
+    with pytest.raises(CompileError, match="fused losses"):
+        compile_step(model, "hinge", optim.SGD(model.parameters()))

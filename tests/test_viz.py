@@ -255,3 +255,14 @@ def test_liveplot_draws_the_boundary_of_the_data_fit_hands_to_callbacks():
     live.fit_state = SimpleNamespace()  # a fit that shares no data: curves only
     live.on_epoch_end(1, {"loss": 0.9, "accuracy": 0.5})
     assert titles(live.figure) == ["loss", "accuracy"]
+
+
+def test_plots_without_matplotlib_name_the_extra_to_install():
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.modules['matplotlib'] = None  # as if it were not installed\n"
+            "from scratchgrad.errors import MissingDependencyError\nfrom scratchgrad.viz import plot_history\n"
+            "try:\n    plot_history({'loss': [1.0]})\nexcept MissingDependencyError as error:\n    print(error)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'scratchgrad[viz]'" in result.stdout

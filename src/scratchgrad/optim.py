@@ -39,6 +39,7 @@ class Optimizer:
         self.lr = lr
         self.step_count = 0
         self.state = [{} for _ in self.params]
+        self._scratch_arrays = {}
         self._pack = _FlatPack(self.params) if _FlatPack.worth_it(self.params) else None
 
     def zero_grad(self):
@@ -74,6 +75,14 @@ class Optimizer:
 
     def _update(self, data, grad, state):
         raise NotImplementedError
+
+    def _scratch(self, data):
+        """A work array shaped like `data`, kept between steps (updates run one at a time)."""
+        key = (np.shape(data), np.result_type(data))
+        scratch = self._scratch_arrays.get(key)
+        if scratch is None:
+            scratch = self._scratch_arrays[key] = np.empty(*key)
+        return scratch
 
     def state_dict(self) -> dict:
         """`{"lr", "step_count", "state": [per-parameter {name: array}]}`, copies, in parameter order."""
@@ -148,6 +157,7 @@ class _FlatPack:
     def _repack(self):
         """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
         self.buffer = np.concatenate([p.data.ravel() for p in self.params])
+        self.gradient = np.empty_like(self.buffer)
         for p, part in zip(self.params, self._split(self.buffer)):
             p.data = part
 
@@ -160,7 +170,8 @@ class _FlatPack:
         params = self.params
         if any(p.grad is None for p in params):
             return False
-        self.step_with(optimizer, np.concatenate([p.grad.ravel() for p in params]))
+        np.concatenate([p.grad.ravel() for p in params], out=self.gradient)
+        self.step_with(optimizer, self.gradient)
         return True
 
     def step_with(self, optimizer, flat_gradient):
@@ -202,6 +213,7 @@ class SGD(Optimizer):
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
 
     def _update(self, data, grad, state):
+        step = self._scratch(data)
         if self.weight_decay:
             grad = grad + self.weight_decay * data
         if self.momentum:
@@ -210,8 +222,12 @@ class SGD(Optimizer):
             else:
                 state["velocity"] *= self.momentum
                 state["velocity"] += grad
-            grad = grad + self.momentum * state["velocity"] if self.nesterov else state["velocity"]
-        data -= self.lr * grad
+            if self.nesterov:  # grad + momentum * velocity
+                np.multiply(state["velocity"], self.momentum, out=step)
+                grad = np.add(grad, step, out=step)
+            else:
+                grad = state["velocity"]
+        data -= np.multiply(grad, self.lr, out=step)  # data -= lr * grad, with no temporary array
 
 
 class Adam(Optimizer):
@@ -238,11 +254,17 @@ class Adam(Optimizer):
         if "mean" not in state:
             state["mean"], state["square"] = np.zeros_like(data), np.zeros_like(data)
         mean, square = state["mean"], state["square"]
-        mean += (1 - beta1) * (grad - mean)  # = beta1 * mean + (1 - beta1) * grad
-        square += (1 - beta2) * (grad * grad - square)
+        step = self._scratch(data)  # every temporary below is this one array, allocated once
+        np.subtract(grad, mean, out=step)
+        step *= 1 - beta1
+        mean += step  # mean = beta1 * mean + (1 - beta1) * grad
+        np.multiply(grad, grad, out=step)
+        step -= square
+        step *= 1 - beta2
+        square += step  # square = beta2 * square + (1 - beta2) * grad²
         t = self.step_count
-        # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps), in place
-        step = np.sqrt(square, out=np.empty_like(square))
+        # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps)
+        np.sqrt(square, out=step)
         step *= 1 / math.sqrt(1 - beta2**t)
         step += self.eps
         np.divide(mean, step, out=step)

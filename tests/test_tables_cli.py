@@ -300,3 +300,19 @@ def test_graph_refuses_too_many_nodes(tmp_path):
     message = one_error_line(scratchgrad("graph", formula, "--values", "a=1", "--max-nodes", "100", cwd=tmp_path),
                              "graph")
     assert "more than --max-nodes 100" in message
+
+
+def test_a_folder_taken_during_training_does_not_cost_the_run(tmp_path):
+    from scratchgrad.runs import write_folder
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "someone else's").write_text("")
+
+    def fill(path):
+        (path / "model").write_text("trained")
+        return None
+
+    folder, note = write_folder(tmp_path / "out", fill)
+    assert folder == tmp_path / "out-2" and (folder / "model").read_text() == "trained"
+    assert "this run is in" in note and (tmp_path / "out" / "someone else's").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

@@ -260,8 +260,7 @@ def write_folder(folder, fill):
     renamed to `folder` once everything is there. If another process took `folder` meanwhile,
     the result goes to a fresh name beside it rather than being lost.
     Returns `(folder, what fill returned)`."""
-    folder = Path(folder)
-    check_output_folder(folder)
+    folder = Path(folder)  # checked before training (check_output_folder); taken since? see below
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
     umask = os.umask(0o22)

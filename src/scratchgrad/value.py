@@ -8,10 +8,22 @@ in `backward()`:
 
     child.grad += local_grad * node.grad
 
-A node holds no closure and no reference to itself, so a graph is plain data that
-Python frees as soon as it is dropped, without the cyclic garbage collector's help.
+A built-in node holds no closure and no reference to itself, so a graph is plain data
+that Python frees as soon as it is dropped, without the cyclic garbage collector's help.
 One addition: `Value.dot(w, x, b)`, a neuron's weighted sum as a single node, which is
 what makes the scalar networks fast (fewer nodes, the same gradients).
+
+micrograd's own way of adding an operation still works, for what a learner writes:
+
+    def cos(self):
+        out = Value(math.cos(self.data), (self,), "cos")
+        def _backward():
+            self.grad += -math.sin(self.data) * out.grad
+        out._backward = _backward
+        return out
+
+and `node._backward()` runs one node's step of the chain rule by hand, as the lectures
+do (`L.grad = 1.0; L._backward(); d._backward(); ...`), whichever way the node was made.
 """
 
 from __future__ import annotations
@@ -20,7 +32,12 @@ import math
 import numbers
 
 from . import graph
+from .errors import ScratchgradError
 from .graph import grad_mode
+
+
+class MissingGradientRuleError(ScratchgradError, RuntimeError):
+    """A node built with inputs, `Value(data, (inputs...), op)`, but no rule for its gradient."""
 
 
 def _as_number(x):
@@ -36,6 +53,20 @@ def _domain_error(operation: str, value) -> ValueError:
     return ValueError(f"{operation} is undefined for input {value!r}")
 
 
+def _missing_rule_error(node) -> MissingGradientRuleError:
+    op = f" {node._op!r}" if node._op else ""
+    return MissingGradientRuleError(
+        f"the Value{op} built as Value(data, children, op) from {len(node._prev)} input(s) has no gradient "
+        f"rule, so backward() cannot pass its gradient on (its inputs would silently get 0). Give it one, as "
+        f"micrograd does: a function adding this node's share to each input's .grad, set before backward():\n"
+        f"    out = Value(t, (self,), 'tanh')\n"
+        f"    def _backward():\n"
+        f"        self.grad += (1 - t**2) * out.grad\n"
+        f"    out._backward = _backward\n"
+        f"or build the result from existing operations (+, *, exp, tanh, ...), or pass requires_grad=False "
+        f"if no gradient should flow through it.")
+
+
 class Value:
     """A scalar node of a computation graph.
 
@@ -47,21 +78,40 @@ class Value:
 
     `requires_grad=False` marks a constant: nodes computed only from constants need no
     gradient, get none (their `.grad` stays 0) and are skipped by `backward()`.
+
+    `Value(data, (inputs...), op)` followed by `out._backward = function` is micrograd's
+    way of adding an operation; such a node without a `_backward` is refused by
+    `backward()` rather than passing no gradient. Inside `no_grad()`, `p -= lr * p.grad`
+    (and `+=`, `*=`, `/=`) on a parameter (a leaf that requires grad) changes it in place,
+    as in PyTorch; everywhere else `c += x` makes a new node, as in micrograd.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_local_grads")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_local_grads",
+                 "_backward_rule", "_operands")
 
     def __init__(self, data, _children=(), _op="", label="", requires_grad=True):
         number = _as_number(data)
         if number is None:
             raise TypeError(f"Value() expects a real number, got {type(data).__name__}: {data!r}")
+        if isinstance(label, bool):  # seed 000's Value(data, children, op, requires_grad) order
+            label, requires_grad = "", label
         self.data = float(number)
         self.grad = 0.0
-        self.requires_grad = bool(requires_grad)
         self.label = label
-        self._prev = tuple(_children)
         self._op = _op
         self._local_grads = ()
+        self._backward_rule = None
+        children = tuple(_children)
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(f"Value(data, children, op): children must be Values, got "
+                                f"{type(child).__name__}: {child!r}")
+        if children and not grad_mode.enabled:  # an operation inside no_grad(): no graph, as for built-ins
+            children, requires_grad = (), False
+        elif children:  # needs a gradient only if one of its inputs does
+            requires_grad = requires_grad and any(child.requires_grad for child in children)
+        self._prev = children
+        self.requires_grad = bool(requires_grad)
 
     @staticmethod
     def _result(data, op, children, local_grads):
@@ -73,6 +123,7 @@ class Value:
         out._op = op
         out.requires_grad = False
         out._local_grads = ()
+        out._backward_rule = None
         if not grad_mode.enabled:
             out._prev = ()
             return out
@@ -92,9 +143,13 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return Value._result(self.data + other, "+", (self,), (1.0,))
+        return _with_constant(Value._result(self.data + other, "+", (self,), (1.0,)), (self, other))
 
-    __radd__ = __add__
+    def __radd__(self, other):  # other + self
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return _with_constant(Value._result(other + self.data, "+", (self,), (1.0,)), (other, self))
 
     def __mul__(self, other):
         if isinstance(other, Value):
@@ -104,9 +159,13 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return Value._result(self.data * other, "*", (self,), (other,))
+        return _with_constant(Value._result(self.data * other, "*", (self,), (other,)), (self, other))
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):  # other * self
+        other = _as_number(other)
+        if other is None:
+            return NotImplemented
+        return _with_constant(Value._result(other * self.data, "*", (self,), (other,)), (other, self))
 
     def __neg__(self):
         return Value._result(-self.data, "neg", (self,), (-1.0,))
@@ -117,13 +176,13 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return Value._result(self.data - other, "-", (self,), (1.0,))
+        return _with_constant(Value._result(self.data - other, "-", (self,), (1.0,)), (self, other))
 
     def __rsub__(self, other):  # other - self
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return Value._result(other - self.data, "-", (self,), (-1.0,))
+        return _with_constant(Value._result(other - self.data, "-", (self,), (-1.0,)), (other, self))
 
     def __truediv__(self, other):
         if isinstance(other, Value):
@@ -138,7 +197,7 @@ class Value:
             return NotImplemented
         if other == 0:
             raise _domain_error("division", f"{self.data} / {other}")
-        return Value._result(self.data / other, "/", (self,), (1.0 / other,))
+        return _with_constant(Value._result(self.data / other, "/", (self,), (1.0 / other,)), (self, other))
 
     def __rtruediv__(self, other):  # other / self
         other = _as_number(other)
@@ -146,7 +205,8 @@ class Value:
             return NotImplemented
         if self.data == 0:
             raise _domain_error("division", f"{other} / {self.data}")
-        return Value._result(other / self.data, "/", (self,), (-other / self.data**2,))
+        return _with_constant(Value._result(other / self.data, "/", (self,), (-other / self.data**2,)),
+                              (other, self))
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
@@ -168,7 +228,7 @@ class Value:
         if base is None:
             return NotImplemented
         out = _power(base, self.data)
-        return Value._result(out, "**", (self,), (_power_exponent_grad(base, out),))
+        return _with_constant(Value._result(out, "**", (self,), (_power_exponent_grad(base, out),)), (base, self))
 
     @staticmethod
     def dot(weights, inputs, bias=None):
@@ -198,7 +258,43 @@ class Value:
             total += bias.data
             children.append(bias)
             local_grads.append(1.0)
-        return Value._result(total, "dot", tuple(children), tuple(local_grads))
+        out = Value._result(total, "dot", tuple(children), tuple(local_grads))
+        if out._prev:  # for drawings that show each w_i * x_i and the sum (viz.draw_graph)
+            out._operands = (weights, inputs, bias)
+        return out
+
+    # ---- in place, inside no_grad() only: a parameter update, as in PyTorch ----
+
+    def _updates_in_place(self):
+        """True inside no_grad() for a parameter: a leaf (no inputs) that requires grad."""
+        return not grad_mode.enabled and self.requires_grad and not self._prev
+
+    def __iadd__(self, other):
+        if self._updates_in_place():
+            self.data += _operand_number(other)
+            return self
+        return self + other  # a new node, as micrograd's `c += c + 1`
+
+    def __isub__(self, other):
+        if self._updates_in_place():
+            self.data -= _operand_number(other)
+            return self
+        return self - other
+
+    def __imul__(self, other):
+        if self._updates_in_place():
+            self.data *= _operand_number(other)
+            return self
+        return self * other
+
+    def __itruediv__(self, other):
+        if self._updates_in_place():
+            number = _operand_number(other)
+            if number == 0:
+                raise _domain_error("division", f"{self.data} / {number}")
+            self.data /= number
+            return self
+        return self / other
 
     # ---- functions ----
 
@@ -239,6 +335,31 @@ class Value:
 
     # ---- backpropagation ----
 
+    @property
+    def _backward(self):
+        """This node's step of the chain rule: add its share of `self.grad` to its inputs' `.grad`.
+
+        micrograd's per-node function: call it by hand to step through backpropagation
+        (`L.grad = 1.0; L._backward(); ...`), or assign one to a node you built yourself.
+        """
+        if self._backward_rule is not None:
+            return self._backward_rule
+        return self._apply_local_grads
+
+    @_backward.setter
+    def _backward(self, function):
+        if function is not None and not callable(function):
+            raise TypeError(f"_backward must be a function taking no arguments, got {function!r}")
+        self._backward_rule = function
+
+    def _apply_local_grads(self):
+        if self._prev and not self._local_grads and self.requires_grad:
+            raise _missing_rule_error(self)
+        grad = self.grad
+        for child, local_grad in zip(self._prev, self._local_grads):
+            if child.requires_grad:
+                child.grad += local_grad * grad
+
     def backward(self):
         """Fill `.grad` of every node this one depends on with d(self)/d(node).
 
@@ -253,11 +374,17 @@ class Value:
                 "only from constants (requires_grad=False) or inside no_grad()"
             )
         order = graph.topological_order(self)
+        for node in order:  # checked before any gradient moves: no half-done backward
+            if node._prev and not node._local_grads and node._backward_rule is None:
+                raise _missing_rule_error(node)
         for node in order:
             if node._prev:
                 node.grad = 0.0
         self.grad += 1.0
         for node in reversed(order):
+            if node._backward_rule is not None:  # written by the user, micrograd's way
+                node._backward_rule()
+                continue
             grad = node.grad
             for child, local_grad in zip(node._prev, node._local_grads):
                 if child.requires_grad:
@@ -271,6 +398,22 @@ class Value:
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
+
+
+def _with_constant(out, operands):
+    """Note the operands, numbers included, of `out` for drawings (`2 * n` shows the 2)."""
+    if out._prev:
+        out._operands = operands
+    return out
+
+
+def _operand_number(other) -> float:
+    if isinstance(other, Value):
+        return other.data
+    number = _as_number(other)
+    if number is None:
+        raise TypeError(f"unsupported operand for an in-place update of a Value: {type(other).__name__}")
+    return float(number)
 
 
 def _power(base, exponent):

@@ -8,7 +8,7 @@ import torch
 from scratchgrad import Value, gradcheck
 from scratchgrad.cli import train_toy
 from scratchgrad.datasets import make_seed_regression
-from scratchgrad.nn.scalar import MLP, Layer, Neuron
+from scratchgrad.micro import MLP, Neuron
 
 
 def test_mlp_shapes_and_parameters():
@@ -23,10 +23,13 @@ def test_mlp_shapes_and_parameters():
 
 
 def test_one_neuron_hidden_layer_works():
-    model = MLP(2, [1, 3])
+    """micrograd's Layer returns a bare Value for one neuron; the next layer takes it as one input."""
+    model = MLP(2, [1, 3], seed=0)
     out = model([0.5, -1.0])
     assert len(out) == 3
-    assert isinstance(Layer(2, 1)([0.5, -1.0]), list)
+    hidden = model.layers[0]([0.5, -1.0])
+    assert isinstance(hidden, Value)
+    assert [o.data for o in out] == [o.data for o in model.layers[1]([hidden])]
 
 
 def test_seeded_initialisation_is_reproducible_and_uniform():

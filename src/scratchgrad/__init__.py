@@ -4,7 +4,7 @@
 them when first used.
 """
 
-from . import functional, graph, nn, optim
+from . import functional, graph, micro, nn, optim
 from ._version import __version__  # noqa: F401
 from .gradcheck import gradcheck
 from .graph import is_grad_enabled, no_grad
@@ -26,5 +26,5 @@ def __getattr__(name):
 
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "no_grad", "is_grad_enabled", "gradcheck",
-    "fit", "functional", "graph", "nn", "optim", "__version__",
+    "fit", "functional", "graph", "micro", "nn", "optim", "__version__",
 ]

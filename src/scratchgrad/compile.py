@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ScratchgradError
+from .functional import ones
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -156,7 +157,7 @@ class _Plan:
 
 
 class _RecordedLinear:
-    """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = g.sum(axis=0)`."""
+    """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = ones @ g` (column sums)."""
 
     def __init__(self, layer, shape, dtype, step, first):
         if shape[1] != layer.in_features:
@@ -165,6 +166,7 @@ class _RecordedLinear:
         self.gW = step.gradients[id(layer.weight)]
         self.gb = None if layer.bias is None else step.gradients[id(layer.bias)]
         self.out = np.empty((shape[0], layer.out_features), dtype)
+        self.ones = ones(shape[0], dtype)
         self.gx = None if first else np.empty(shape, dtype)
         self.l2 = step.l2 / shape[0] if step.l2 else 0.0
         self.l2_term = np.empty_like(self.W) if self.l2 else None
@@ -184,7 +186,7 @@ class _RecordedLinear:
             self.gW += self.l2_term
         self.weight.grad = self.gW
         if self.gb is not None:
-            np.sum(g, axis=0, out=self.gb)
+            np.matmul(self.ones, g, out=self.gb)
             self.bias.grad = self.gb
         if self.gx is not None:
             np.matmul(g, self.W.T, out=self.gx)
@@ -311,10 +313,13 @@ class _RecordedCrossEntropy:
         n, classes = shape
         self.n, self.classes, self.loss_scale = n, classes, loss_scale
         self.rows = np.arange(n)
+        self.ones = ones(classes, dtype)
+        self.best = np.empty(n, np.intp)
         self.shift = np.empty((n, 1), dtype)
-        self.log_norm = np.empty((n, 1), dtype)
-        self.exps = np.empty(shape, dtype)
+        self.sums = np.empty((n, 1), dtype)
+        self.log_sums = np.empty((n, 1), dtype)
         self.log_probs = np.empty(shape, dtype)
+        self.exps = np.empty(shape, dtype)
         self.gradient = np.empty(shape, dtype)
         self.scale = np.reshape(_seed_gradient(dtype, loss_scale, 1.0 / n), (-1, 1))
 
@@ -325,13 +330,13 @@ class _RecordedCrossEntropy:
             bad = t[(t < 0) | (t >= self.classes)][0]
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
         self.t = t
-        np.max(z, axis=1, keepdims=True, out=self.shift)  # log-sum-exp, max-shifted
-        np.subtract(z, self.shift, out=self.exps)
-        np.exp(self.exps, out=self.exps)
-        np.sum(self.exps, axis=1, keepdims=True, out=self.log_norm)
-        np.log(self.log_norm, out=self.log_norm)
-        np.add(self.shift, self.log_norm, out=self.log_norm)
-        np.subtract(z, self.log_norm, out=self.log_probs)
+        np.argmax(z, axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
+        self.shift[:, 0] = z[self.rows, self.best]
+        np.subtract(z, self.shift, out=self.log_probs)
+        np.exp(self.log_probs, out=self.exps)
+        np.matmul(self.exps, self.ones, out=self.sums[:, 0])  # row sums, as functional.row_sums
+        np.log(self.sums, out=self.log_sums)
+        np.subtract(self.log_probs, self.log_sums, out=self.log_probs)
         losses = -self.log_probs[self.rows, t]
         value = np.asarray(losses.sum() / self.n, dtype=z.dtype)
         if self.loss_scale != 1.0:
@@ -339,9 +344,10 @@ class _RecordedCrossEntropy:
         return float(value)
 
     def backward(self):  # (softmax - onehot) * scale
-        np.exp(self.log_probs, out=self.gradient)
+        np.divide(self.exps, self.sums, out=self.gradient)
         self.gradient[self.rows, self.t] -= 1
-        return np.multiply(self.gradient, self.scale, out=self.gradient)
+        self.gradient *= self.scale
+        return self.gradient
 
 
 class _RecordedMSE:

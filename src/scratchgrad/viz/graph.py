@@ -1,7 +1,9 @@
 """Draw a computation graph, as micrograd's `draw_dot` does, for Values and Tensors alike.
 
 Each node is a record (label, data, grad; for a tensor its shape and a summary), and each
-operation a small node of its own between its inputs and its result.
+operation a small node of its own between its inputs and its result. Numbers an operation
+used are drawn too (`2 * n` shows the 2), and a neuron's weighted sum (`Value.dot`, one
+node in the engine) is drawn as what it stands for: each `w_i * x_i`, then their sum.
 """
 
 from __future__ import annotations
@@ -64,11 +66,59 @@ def collect(root, depth=None):
     return nodes
 
 
-def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None):
+def _is_node(operand) -> bool:
+    return hasattr(operand, "_prev")
+
+
+def _constant(dot, name, number):
+    """A number an operation used, drawn as a small box of its own."""
+    dot.node(name=name, label=_escape(f"{number:g}"), shape="box", style="dashed")
+
+
+def _draw_operands(dot, node, operands, inside):
+    """Edges from the inputs of `node`'s operation, in the order written, constants included."""
+    op = str(id(node)) + "op"
+    for position, operand in enumerate(operands):
+        if not _is_node(operand):
+            _constant(dot, f"{op}c{position}", operand)
+            dot.edge(f"{op}c{position}", op)
+        elif id(operand) in inside:
+            dot.edge(str(id(operand)), op)
+
+
+def _draw_weighted_sum(dot, node, operands, inside):
+    """`Value.dot(w, x, b)` as the tutorials write it: a `*` node per term, then one `+` for the sum."""
+    weights, inputs, bias = operands
+    uid = str(id(node))
+    dot.node(name=uid + "op", label="+")
+    dot.edge(uid + "op", uid)
+    for i, (w, x) in enumerate(zip(weights, inputs)):
+        term = f"{uid}t{i}"
+        x_data = x.data if _is_node(x) else float(x)
+        x_label = (x.label if _is_node(x) else "") or f"x{i}"
+        fields = [f"{w.label or f'w{i}'}*{x_label}", f"data {w.data * x_data:.4f}", f"grad {node.grad:.4f}"]
+        dot.node(name=term, label=" | ".join(_escape(field) for field in fields), shape="record")
+        dot.node(name=term + "op", label="*")
+        dot.edge(term + "op", term)
+        dot.edge(term, uid + "op")
+        if id(w) in inside:
+            dot.edge(str(id(w)), term + "op")
+        if not _is_node(x):
+            _constant(dot, term + "c", x)
+            dot.edge(term + "c", term + "op")
+        elif id(x) in inside:
+            dot.edge(str(id(x)), term + "op")
+    if bias is not None and id(bias) in inside:
+        dot.edge(str(id(bias)), uid + "op")
+
+
+def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expand_dot=True):
     """A `graphviz.Digraph` of everything `root` was computed from (shows itself in Jupyter).
 
     `depth` limits the drawing to that many operations back from `root`. A graph with more
     than `max_nodes` nodes is refused (dot would take ages): draw a part of it instead.
+    `expand_dot=False` draws a neuron's weighted sum as the single `dot` node the engine
+    computes, instead of a `*` per weight and a `+`.
     """
     if not hasattr(root, "_prev") or not hasattr(root, "data"):
         raise TypeError(f"draw_graph expects a Value or a Tensor, got {type(root).__name__}")
@@ -85,13 +135,26 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None):
     for node in nodes:
         uid = str(id(node))
         dot.node(name=uid, label=_record(node), shape="record")
-        if node._op and any(id(child) in inside for child in node._prev):
-            dot.node(name=uid + "op", label=node._op)
-            dot.edge(uid + "op", uid)
-            for child in node._prev:
-                if id(child) in inside:
-                    dot.edge(str(id(child)), uid + "op")
+        if not node._op or not any(id(child) in inside for child in node._prev):
+            continue
+        operands = getattr(node, "_operands", None)  # Values only: constants, a dot's terms
+        if node._op == "dot" and operands is not None and expand_dot:
+            _draw_weighted_sum(dot, node, operands, inside)
+            continue
+        dot.node(name=uid + "op", label=node._op)
+        dot.edge(uid + "op", uid)
+        if operands is not None and node._op != "dot":
+            _draw_operands(dot, node, operands, inside)
+            continue
+        for child in node._prev:
+            if id(child) in inside:
+                dot.edge(str(id(child)), uid + "op")
     return dot
+
+
+def draw_dot(root, format="svg", rankdir="LR", **options):
+    """micrograd's name for `draw_graph` (the tutorials' `draw_dot(root)` works unchanged)."""
+    return draw_graph(root, format=format, rankdir=rankdir, **options)
 
 
 def save_graph(root, path, timeout=60.0, **options) -> Path:

@@ -235,7 +235,7 @@ function showSettings() {
   setSlider("noise", Math.round(s.noise * 100), String(Math.round(s.noise * 100)));
   setSlider("batch_size", s.batch_size, String(s.batch_size));
   setSlider("n_points", s.n_points, String(s.n_points));
-  $("n_points").disabled = s.dataset === "csv";
+  $("n_points").disabled = $("noise").disabled = s.dataset === "csv";  // your data is as it is
   const datasets = (s.task === "classification" ? CLASSIFICATION : REGRESSION).slice();
   if (state.setup.csv_loaded && state.setup.csv_task === s.task) datasets.push("csv");
   const box = $("datasets");
@@ -675,7 +675,7 @@ function drawLegend() {
 }
 
 function pickPoint(event) {  // the micrograd view follows the training point nearest the click
-  if (!state.setup) return;
+  if (!state.setup || state.hide.includes("micrograd")) return;
   const rect = $("boundary").getBoundingClientRect(), domain = state.setup.domain;
   const x1 = (event.clientX - rect.left) / rect.width * 2 * domain - domain;
   const x2 = domain - (event.clientY - rect.top) / rect.height * 2 * domain;

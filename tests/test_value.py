@@ -286,3 +286,22 @@ def test_no_grad_as_decorator_and_nested():
             pass
         assert not is_grad_enabled()  # the inner block restored "off", not "on"
     assert is_grad_enabled()
+
+
+def test_built_in_graphs_hold_no_reference_cycle():
+    """Built-in nodes store local derivatives, not closures: a dropped graph is freed at once, gc off."""
+    import gc
+    import weakref
+
+    from scratchgrad.micro import MLP
+
+    model = MLP(3, [4, 1], seed=0)
+    gc.disable()
+    try:
+        loss = (model([1.0, -2.0, 0.5]) - 1.0) ** 2 * 2
+        loss.backward()
+        probes = [weakref.ref(loss)] + [weakref.ref(child) for child in loss._prev]
+        del loss
+        assert all(probe() is None for probe in probes)
+    finally:
+        gc.enable()

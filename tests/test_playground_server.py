@@ -365,6 +365,20 @@ def test_the_example_csv_trains_to_separate_the_iris_species(tab):
     assert trained["test_loss"] < 0.5 * first["test_loss"]
 
 
+def test_play_does_not_resend_a_long_script_with_every_epoch(tab):
+    rows = "".join(f"{i * 0.37 % 5},{i * 0.73 % 3},{i % 2}\n" for i in range(3000))
+    tab.ask({"type": "upload", "filename": "big.csv", "text": "a,b,c\n" + rows, "task": "classification"},
+            replies=2)
+    [frame] = tab.ask({"type": "code", "open": True})
+    assert len(frame["script"]) > 50_000
+    [playing] = tab.ask({"type": "train", "playing": True})
+    assert "script" not in playing
+    [paused] = tab.ask({"type": "code", "open": True})
+    assert "EPOCHS = 1 " in paused["script"]
+    [stepped] = tab.ask({"type": "train"})
+    assert "EPOCHS = 2 " in stepped["script"]
+
+
 def test_regularization_steps_match_pytorch():
     """L2 on weights only (not biases), SGD with momentum: one epoch against torch.optim in float64."""
     session = Session()

@@ -6,7 +6,7 @@ replies (usually one). Anything malformed or over the limits gets `{"type": "err
 
 page -> server                                   server -> page
 {"type": "configure", "settings": {...}}         setup, frame (settings: any subset)
-{"type": "train", "epochs": n}                   frame (play sends this again after drawing)
+{"type": "train", "epochs": n, "playing": b}    frame (play sends this again after drawing)
 {"type": "reset"} / {"type": "regenerate"}       setup, frame
 {"type": "upload", "filename", "text", "task"}   setup, frame (a CSV: x1, x2, label or target)
 {"type": "micrograd", "point": i or null}        frame (with "micrograd" while a point is chosen)
@@ -88,8 +88,9 @@ def _dispatch(session, message) -> list:
         if epochs > 1 and steps > session.limits.max_steps_per_message:
             raise ProtocolError(f"{epochs} epochs are {steps:,} steps at this batch size; ask for at most "
                                 f"{session.limits.max_steps_per_message:,} steps at once (fewer epochs)")
+        playing = check_bool("playing", message.get("playing", False))
         session.train(epochs)
-        return [session.frame()]
+        return [session.frame(while_playing=playing)]
     if kind == "reset":
         session.build()
         return [session.setup(), session.frame()]

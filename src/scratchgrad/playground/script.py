@@ -70,9 +70,7 @@ def make_script(session) -> str:
         lines.append(f"RATE = {s.regularization_rate!r}  # {s.regularization.upper()} regularization rate\n")
     lines.append("\n# ---- data: points in [-6, 6]², then the features the network sees ----\n")
     if custom:
-        lines.append(_array_literal("X", session.points) + "\n")
-        y = session.labels
-        lines.append(_array_literal("y", y.astype(np.int64) if s.task == "classification" else y) + "\n")
+        lines.append(_data_literals(session))
         if session.class_names:
             lines.append(f"# class numbers stand for the CSV's labels {session.class_names!r}\n")
     else:
@@ -112,6 +110,17 @@ def make_script(session) -> str:
                  "    test_loss = loss_of(model(X_test), y_test).item()\n"
                  'print(f"epoch {EPOCHS}: train loss {train_loss:.6f}, test loss {test_loss:.6f}")\n')
     return "".join(lines)
+
+
+def _data_literals(session) -> str:
+    """The uploaded points and labels as code; written once per dataset (thousands of rows take a while)."""
+    key = (id(session.points), id(session.labels), session.settings.task)
+    cached = getattr(session, "_data_literals", None)
+    if cached is None or cached[0] != key:
+        y = session.labels.astype(np.int64) if session.settings.task == "classification" else session.labels
+        cached = (key, _array_literal("X", session.points) + "\n" + _array_literal("y", y) + "\n")
+        session._data_literals = cached
+    return cached[1]
 
 
 def _array_literal(name, array) -> str:

@@ -34,6 +34,7 @@ from .settings import DEFAULT_SETTINGS, MOMENTUM, Limits, Settings
 
 GRID = 64  # the output picture: GRID x GRID points of the plane
 THUMBNAIL_STEP = 2  # neuron heatmaps keep every 2nd grid point: 32 x 32
+LONG_SCRIPT = 50_000  # characters: a script this long is not resent with every epoch of play
 
 
 def grid_points(size=GRID):
@@ -229,7 +230,9 @@ class Session:
             return to_bytes(np.nan_to_num(shifted / shifted.sum(axis=1, keepdims=True)).ravel())
         return to_bytes(1 / (1 + np.exp(-np.clip(np.nan_to_num(outputs[:, 0]), -50, 50))))
 
-    def frame(self) -> dict:
+    def frame(self, while_playing=False) -> dict:
+        """What the page draws now. `while_playing`: leave out a long script (an uploaded CSV's
+        data in it) that would be sent again with every epoch; the page asks for it on pause."""
         epoch, grid_pass = self._grid_pass
         outputs, hidden = grid_pass if epoch == self.epoch else self._forward_grid()
         small = GRID // THUMBNAIL_STEP
@@ -253,7 +256,9 @@ class Session:
         if self.micrograd_point is not None:
             message["micrograd"] = micrograd_view.graph_for_point(self, self.micrograd_point)
         if self.show_code:
-            message["script"] = self.script()
+            text = self.script()
+            if len(text) <= LONG_SCRIPT or not while_playing:
+                message["script"] = text
         return message
 
     def setup(self) -> dict:

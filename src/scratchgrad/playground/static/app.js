@@ -207,13 +207,15 @@ function trainOnce() {
   if (state.awaitingTrain || !state.playing) return;
   state.awaitingTrain = true;
   state.lastTrainSent = performance.now();
-  send({type: "train", epochs: 1});
+  send({type: "train", epochs: 1, playing: true});
 }
 
 function togglePlay(play) {
+  const wasPlaying = state.playing;
   state.playing = play === undefined ? !state.playing : play;
   updatePlayButton();
   if (state.playing) trainOnce();
+  else if (wasPlaying && state.panel === "code") send({type: "code", open: true});  // the script as of now
 }
 
 function updatePlayButton() {

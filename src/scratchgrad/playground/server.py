@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import sys
 import threading
@@ -200,6 +201,11 @@ def make_server(sock, limits=None):
     return uvicorn.Server(config)
 
 
+def has_graphical_browser() -> bool:
+    """Without a display, `webbrowser` may start a text browser in this very terminal: don't."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def serve(host="127.0.0.1", port=0, open_browser=True, limits=None):
     """Serve the playground until Ctrl-C; prints the address (and opens it unless told not to)."""
     _web_stack()
@@ -208,8 +214,10 @@ def serve(host="127.0.0.1", port=0, open_browser=True, limits=None):
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"scratchgrad playground: listening on {host}: other machines can reach it", file=sys.stderr)
     print(f"scratchgrad playground: {url}  (Ctrl-C stops it)", flush=True)
-    if open_browser:
+    if open_browser and has_graphical_browser():
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    elif open_browser:
+        print("scratchgrad playground: no display here; open the address above in a browser", flush=True)
     try:
         make_server(sock, limits).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on

@@ -155,6 +155,21 @@ def test_the_url_round_trips_the_state(browser, server_url):
     again.context.close()
 
 
+def test_an_idle_tab_is_told_and_can_reconnect(browser):
+    from scratchgrad.playground.settings import Limits
+
+    with BackgroundServer(limits=Limits(idle_seconds=1.0)) as url:
+        page = open_page(browser, url + "#hidden=3")
+        page.get_by_role("button", name="Step").click()
+        expect(page.locator("#epoch")).to_have_text("001")
+        expect(page.locator("#error-text")).to_contain_text("idle")  # then nothing for a second
+        page.get_by_role("button", name="Reconnect").click()
+        expect(page.locator("#epoch")).to_have_text("000")  # a new session ...
+        expect(page.locator(".node.neuron")).to_have_count(3)  # ... with the setup that was on screen
+        expect(page.locator("#dataset-title")).to_contain_text("Circle")
+        page.context.close()
+
+
 def test_bad_settings_in_a_link_show_an_error_in_the_page(browser, server_url):
     page = open_page(browser, server_url + "#hidden=9")
     expect(page.locator("#error")).to_be_visible()

@@ -107,7 +107,11 @@ function connect() {
   ws.onopen = () => setStatus("Connected: training runs in scratchgrad on the server, this page draws.");
   ws.onclose = () => {
     state.playing = false; updatePlayButton();
-    setStatus("Disconnected. Reload the page to start a new session.");
+    setStatus("Disconnected from the server. ");
+    const again = document.createElement("button");
+    again.textContent = "Reconnect";
+    again.addEventListener("click", () => { $("error").hidden = true; connect(); });
+    $("status").appendChild(again);
   };
   ws.onmessage = (event) => {
     let message;
@@ -127,7 +131,12 @@ const HANDLERS = {
   welcome(message) {
     state.limits = message.limits;
     state.defaults = message.defaults;
-    if (state.urlSettings && Object.keys(state.urlSettings).length) configure(state.urlSettings);
+    if (state.settings) {  // a reconnection: a new session with the setup on screen (an upload must be redone)
+      const {dataset, ...rest} = state.settings;
+      configure(dataset === "csv" ? rest : state.settings);
+    } else if (state.urlSettings && Object.keys(state.urlSettings).length) {
+      configure(state.urlSettings);
+    }
   },
   setup(message) {
     state.setup = message;
@@ -271,6 +280,11 @@ function setSlider(id, value, text) {
 
 function wireControls() {
   $("play").addEventListener("click", () => togglePlay());
+  document.addEventListener("keydown", (event) => {  // space plays and pauses, unless typing somewhere
+    if (event.key !== " " || event.target.closest("input, select, textarea, button, [role=button]")) return;
+    event.preventDefault();
+    togglePlay();
+  });
   $("step").addEventListener("click", () => { togglePlay(false); send({type: "train", epochs: 1}); });
   $("reset").addEventListener("click", () => send({type: "reset"}));
   $("regenerate").addEventListener("click", () => send({type: "regenerate"}));

@@ -70,7 +70,7 @@ PLOT_CELLS = {
 
 @pytest.mark.slow
 def test_every_plot_displays_inline_in_a_fresh_kernel_without_pyplot(kernel_name, tmp_path):
-    setup = ("from scratchgrad import Value, nn, viz\nfrom scratchgrad.nn.scalar import Neuron\n"
+    setup = ("from scratchgrad import Value, nn, viz\nfrom scratchgrad.micro import Neuron\n"
              "from scratchgrad.datasets import make_spiral\nX, y = make_spiral(30, 3, random_state=0)")
     check = "import sys; print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')"
     notebook = execute(notebook_of(setup, *PLOT_CELLS.values(), check), kernel_name, tmp_path)

@@ -11,7 +11,8 @@ from scratchgrad import Tensor, Value, fit, nn
 from scratchgrad import functional as F
 from scratchgrad.datasets import make_spiral
 from scratchgrad.estimators import MLPClassifier
-from scratchgrad.nn.scalar import Neuron
+from scratchgrad.micro import MLP as ScalarMLP
+from scratchgrad.micro import Neuron
 from scratchgrad.viz import (
     draw_graph,
     plot_activations,
@@ -132,7 +133,7 @@ def test_plot_decision_boundary_for_any_classifier(tmp_path, kind):
         from sklearn.neighbors import KNeighborsClassifier
         model = KNeighborsClassifier().fit(X, y)
     else:
-        model = nn.ScalarMLP(2, [4, 3], seed=0)
+        model = ScalarMLP(2, [4, 3], seed=0)
     figure = plot_decision_boundary(model, X, y, title=f"{kind} boundary", resolution=30,
                                     path=tmp_path / "b.png")
     assert titles(figure) == [f"{kind} boundary"]
@@ -201,9 +202,14 @@ def test_module_summary_counts_match_pytorch_and_shapes_match_a_forward_pass():
 def test_module_summary_of_a_scalar_mlp_and_with_a_given_input_shape():
     from scratchgrad.viz import module_summary
 
-    scalar = nn.ScalarMLP(3, [4, 4, 1], seed=0)
+    scalar = ScalarMLP(3, [4, 4, 1], seed=0)
     summary = module_summary(scalar)
-    assert [row[2:] for row in summary.rows] == [("4 Values", 16), ("4 Values", 20), ("1 Value", 5)]
+    assert [row[3] for row in summary.rows] == [16, 20, 5]  # (inputs + 1 bias) per neuron
+    x = [0.0, 0.0, 0.0]
+    for row, layer in zip(summary.rows, scalar.layers):
+        x = layer(x)  # micro's Layer of one neuron gives a bare Value, as micrograd's does
+        assert row[2] == ("scalar" if isinstance(x, Value) else f"{len(x)} Values")
+    assert summary.rows[-1][2] == "scalar"
     assert summary.total == len(scalar.parameters())
     with pytest.raises(ValueError, match="got input with 5 features"):
         module_summary(nn.MLP(4, [8], 3), input_shape=(5,))

@@ -125,7 +125,7 @@ class LivePlot(Callback):
 
 def _leaf_rows(module, name=""):
     """`(name, module)` for the rows of the table: modules with no submodules, and scalar Layers."""
-    from ..nn.scalar import Layer
+    from ..micro import Layer
 
     children = list(module.named_children())
     if not children or isinstance(module, Layer):
@@ -151,8 +151,8 @@ def _shape_text(output):
 
 def _guess_input(model):
     """A one-sample input for the model, from its first layer's input size (None if unknown)."""
+    from ..micro import Layer, Neuron
     from ..nn.layers import Linear
-    from ..nn.scalar import Layer, Neuron
 
     for module in model.modules():
         if isinstance(module, Linear):

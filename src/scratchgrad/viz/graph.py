@@ -179,15 +179,16 @@ def _run_dot(source, format, timeout):
     executable = shutil.which("dot")
     if executable is None:
         raise RuntimeError(INSTALL_DOT)
-    process = subprocess.Popen([executable, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)  # its own group: Ctrl-C is ours
-    try:
+    process = None
+    try:  # Popen inside the try: an interrupt right after it starts still reaches the kill below
+        process = subprocess.Popen([executable, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)  # own group: Ctrl-C is ours
         data, errors = process.communicate(source.encode(), timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"Graphviz took more than {timeout:g} s to lay out this graph and was stopped: draw "
                            f"a part of it (a smaller formula, or draw_graph(node, depth=3))") from None
     finally:
-        if process.poll() is None:
+        if process is not None and process.poll() is None:
             process.kill()
             process.wait()
     if process.returncode != 0:

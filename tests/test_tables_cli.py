@@ -316,3 +316,16 @@ def test_a_folder_taken_during_training_does_not_cost_the_run(tmp_path):
     assert folder == tmp_path / "out-2" and (folder / "model").read_text() == "trained"
     assert "this run is in" in note and (tmp_path / "out" / "someone else's").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_model_file_whose_network_and_preprocessing_disagree_is_refused(churn_run, tmp_path):
+    from scratchgrad import io
+    from scratchgrad.runs import RunError
+
+    run, _ = churn_run
+    network, metadata = io.load_bundle(run / "model.safetensors")
+    preprocessing = metadata["table"]["preprocessing"]
+    preprocessing["categorical"], preprocessing["categories"], preprocessing["infrequent"] = [], [], []
+    io.save(network, tmp_path / "edited.safetensors", metadata=metadata)
+    with pytest.raises(RunError, match="does not fit its saved preprocessing"):
+        load_run(tmp_path / "edited.safetensors")

@@ -373,7 +373,13 @@ def load_run(run):
     if not model_path.exists():
         raise RunError(f"{run}: no run folder or model file there (expected {model_path})")
     network, extra = io.load_bundle(model_path)
-    return network, TableModel.from_json(extra.get("table"), model_path)
+    table_model = TableModel.from_json(extra.get("table"), model_path)
+    parameters = network.parameters()
+    n_features, n_outputs = len(table_model.preprocessing.output_names), table_model.n_outputs
+    if not parameters or parameters[0].data.shape[0] != n_features or parameters[-1].data.shape[-1] != n_outputs:
+        raise RunError(f"{model_path}: the network does not fit its saved preprocessing ({n_features} features in, "
+                       f"{n_outputs} outputs): the file was edited or assembled from two runs")
+    return network, table_model
 
 
 def run_name(prefix, out):

@@ -356,3 +356,10 @@ def test_draw_dot_is_micrograd_s_name_for_draw_graph():
     a = Value(2.0, label="a")
     L = (a * a).tanh()
     assert draw_dot(L).source == draw_graph(L).source == viz_draw_dot(L, format="svg", rankdir="LR").source
+
+
+def test_draw_dot_looked_for_at_the_top_names_draw_graph():
+    import scratchgrad
+
+    with pytest.raises(AttributeError, match=r"scratchgrad\.viz\.draw_graph"):
+        scratchgrad.draw_dot  # noqa: B018

@@ -22,6 +22,9 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
+    if name in ("draw_dot", "draw_graph"):  # micrograd's name, looked for at the top
+        raise AttributeError(f"module 'scratchgrad' has no attribute {name!r}: graph drawing is "
+                             f"scratchgrad.viz.draw_graph (also under micrograd's name, scratchgrad.micro.draw_dot)")
     raise AttributeError(f"module 'scratchgrad' has no attribute {name!r}")
 
 __all__ = [

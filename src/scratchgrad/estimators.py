@@ -770,8 +770,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     -----
     Training shares `scratchgrad.fit`'s mini-batches and divergence guard: if the loss becomes
     NaN or infinite, `fit` raises TrainingDivergedError, the estimator keeps the weights from
-    before the step that diverged (the last with a finite loss), and its optimizer is
-    discarded, so the next `fit` or `partial_fit` starts a fresh one.
+    before the step that diverged (the last with a finite loss; with early_stopping, the best
+    epoch's, as on any finish), and its optimizer is discarded, so the next `fit` or
+    `partial_fit` starts a fresh one.
 
     `sample_weight` follows scikit-learn 1.7: each batch's loss and L2 penalty are divided by
     its total sample weight. `class_weight` multiplies each sample's weight by its class's.
@@ -1092,8 +1093,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     -----
     Training shares `scratchgrad.fit`'s mini-batches and divergence guard: if the loss becomes
     NaN or infinite, `fit` raises TrainingDivergedError, the estimator keeps the weights from
-    before the step that diverged (the last with a finite loss), and its optimizer is
-    discarded, so the next `fit` or `partial_fit` starts a fresh one.
+    before the step that diverged (the last with a finite loss; with early_stopping, the best
+    epoch's, as on any finish), and its optimizer is discarded, so the next `fit` or
+    `partial_fit` starts a fresh one.
 
     `sample_weight` follows scikit-learn 1.7: each batch's loss and L2 penalty are divided by
     its total sample weight. `class_weight` multiplies each sample's weight by its class's.

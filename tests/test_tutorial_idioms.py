@@ -363,3 +363,10 @@ def test_draw_dot_looked_for_at_the_top_names_draw_graph():
 
     with pytest.raises(AttributeError, match=r"scratchgrad\.viz\.draw_graph"):
         scratchgrad.draw_dot  # noqa: B018
+
+
+def test_the_size_limit_counts_the_expanded_terms():
+    out = Neuron(30, seed=0)([0.5] * 30)  # 33 Values (30 w, b, the sum, tanh), 63 records expanded
+    with pytest.raises(ValueError, match=r"63 nodes.*expand_dot=False"):
+        draw_graph(out, max_nodes=50)
+    assert draw_graph(out, max_nodes=50, expand_dot=False).source.count("record") == 33

@@ -112,6 +112,12 @@ def _draw_weighted_sum(dot, node, operands, inside):
         dot.edge(str(id(bias)), uid + "op")
 
 
+def _expanded_terms(nodes) -> int:
+    """The `w_i * x_i` records an expanded drawing adds, one per term of each `Value.dot`."""
+    return sum(len(operands[0]) for operands in (getattr(node, "_operands", None) for node in nodes
+                                                  if node._op == "dot") if operands is not None)
+
+
 def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expand_dot=True):
     """A `graphviz.Digraph` of everything `root` was computed from (shows itself in Jupyter).
 
@@ -125,11 +131,12 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expa
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     nodes = collect(root, depth)
-    if len(nodes) > max_nodes:
+    drawn = len(nodes) + (_expanded_terms(nodes) if expand_dot else 0)
+    if drawn > max_nodes:
         raise ValueError(
-            f"this graph has {len(nodes)} nodes, more than max_nodes={max_nodes}: draw part of it with "
-            f"draw_graph(node, depth=3) (the last 3 operations), start from an inner node, or raise "
-            f"max_nodes")
+            f"this graph has {drawn} nodes, more than max_nodes={max_nodes}: draw part of it with "
+            f"draw_graph(node, depth=3) (the last 3 operations), start from an inner node, "
+            f"{'draw_graph(node, expand_dot=False), ' if drawn > len(nodes) else ''}or raise max_nodes")
     inside = set(map(id, nodes))
     dot = _graphviz().Digraph(format=format, graph_attr={"rankdir": rankdir})
     for node in nodes:

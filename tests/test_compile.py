@@ -116,3 +116,68 @@ def test_what_it_cannot_record_is_refused_saying_why():
         compile_step(model, "cross_entropy", optim.SGD(model.parameters()[:2]))
     with pytest.raises(CompileError, match="fused losses"):
         compile_step(model, "hinge", optim.SGD(model.parameters()))
+
+
+# ---- through fit and the estimators ----
+
+
+def _fit(compile, tmp_path=None, epochs=4, resume=False, **settings):
+    from scratchgrad import fit
+
+    model = nn.MLP(5, [8], 3, activation="tanh", dropout=0.2, seed=0, dtype=np.float64)
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    history = fit(model, X, CLASSES, optimizer=optimizer, epochs=epochs, batch_size=10, seed=3, verbose=0,
+                  validation_split=0.2, compile=compile, checkpoint_dir=tmp_path,
+                  resume_from=tmp_path if resume else None, **settings)
+    return model, history
+
+
+def test_fit_compiled_equals_fit_eager_with_dropout_validation_and_a_ragged_batch():
+    compiled, compiled_history = _fit(True)
+    eager, eager_history = _fit(False)
+    assert compiled_history.history == eager_history.history
+    for a, b in zip(compiled.parameters(), eager.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_fit_compiled_resumes_from_a_checkpoint_to_the_same_weights(tmp_path):
+    _fit(True, tmp_path, epochs=2)
+    resumed, _ = _fit(True, tmp_path, epochs=4, resume=True)
+    straight, _ = _fit(False, epochs=4)
+    for a, b in zip(resumed.parameters(), straight.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_fit_falls_back_to_eager_saying_why_only_when_asked_to_compile():
+    import warnings
+
+    with pytest.warns(UserWarning, match="training eagerly.*class_weight"):
+        _fit(True, class_weight="balanced")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _fit("auto", class_weight="balanced")
+
+
+@pytest.mark.parametrize("kind", ["classifier-3", "classifier-2", "regressor"])
+def test_estimators_compiled_equal_eager(monkeypatch, kind):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from scratchgrad.estimators import MLPClassifier, MLPRegressor
+
+    if kind == "regressor":
+        make, y = (lambda: MLPRegressor((7,), alpha=0.01, max_iter=5, batch_size=10, random_state=0,
+                                        dtype="float64")), TARGETS
+    else:
+        labels = CLASSES if kind.endswith("3") else CLASSES % 2
+        make, y = (lambda: MLPClassifier((7,), alpha=0.01, max_iter=5, batch_size=10, random_state=0,
+                                         dropout=0.1)), labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        compiled = make().fit(X, y)
+        monkeypatch.setattr(type(compiled), "_compiled_step", lambda self, weights: None)
+        eager = make().fit(X, y)
+    assert compiled.loss_curve_ == eager.loss_curve_
+    for a, b in zip(compiled.coefs_ + compiled.intercepts_, eager.coefs_ + eager.intercepts_):
+        np.testing.assert_array_equal(a, b)

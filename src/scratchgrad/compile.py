@@ -50,8 +50,8 @@ class CompiledStep:
             raise CompileError(f"loss {loss!r} is not one of the fused losses {LOSSES}")
         self.layers = _leaf_layers(model)
         linears = [layer for layer in self.layers if isinstance(layer, L.Linear)]
-        if not linears:
-            raise CompileError("the model has no Linear layer")
+        if not isinstance(self.layers[0], L.Linear):
+            raise CompileError("the first layer is not Linear")
         self.dtype = linears[0].weight.data.dtype
         parameters = [p for layer in linears for p in (layer.weight, layer.bias) if p is not None]
         if any(p.data.dtype != self.dtype for p in parameters):
@@ -78,7 +78,7 @@ class CompiledStep:
 
         The outputs array is reused by the next call: copy it to keep it.
         """
-        plan = self._plan(len(X))
+        plan = self._plan(X)
         value = plan.forward(X, y)
         if np.isfinite(value):
             plan.backward()
@@ -88,7 +88,7 @@ class CompiledStep:
 
     def forward_loss(self, X, y):
         """The forward pass and the loss only (for a check before `backward_and_update`)."""
-        self._current = self._plan(len(X))
+        self._current = self._plan(X)
         return self._current.forward(X, y), self._current.outputs
 
     def backward_and_update(self):
@@ -96,7 +96,12 @@ class CompiledStep:
         self.optimizer._step_with_gradients(self.flat_gradient, [self.gradients[id(p)]
                                                                   for p in self.optimizer.params])
 
-    def _plan(self, batch_size):
+    def _plan(self, X):
+        first = self.layers[0]
+        if X.ndim != 2 or X.shape[1] != first.in_features:  # Linear's own message
+            raise ValueError(f"Linear({first.in_features} -> {first.out_features}) got input with "
+                             f"{X.shape[-1] if X.ndim else 'a scalar'} features (input shape {X.shape})")
+        batch_size = len(X)
         key = (batch_size, self.model.training)
         plan = self._plans.get(key)
         if plan is None or not plan.still_valid():
@@ -122,9 +127,7 @@ class _Plan:
         self.step = step
         dtype = step.dtype
         n = batch_size
-        width = step.layers[0].in_features if isinstance(step.layers[0], L.Linear) else None
-        if width is None:
-            raise CompileError("the first layer must be Linear")
+        width = step.layers[0].in_features
         self.data_ids = [id(p.data) for p in step.optimizer.params]
         self.recorded = []
         shape = (n, width)

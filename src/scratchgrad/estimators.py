@@ -385,9 +385,10 @@ class _BaseMLP(BaseEstimator):
         guard = DivergenceGuard(self._network.parameters(), who=type(self).__name__, unit="iteration",
                                 advice="try a smaller learning_rate_init, or scale the features")
         self._best_weights = None
+        compiled = self._compiled_step(weights)
         try:
             for _ in range(self.max_iter):
-                self.loss_ = self._train_epoch(X, targets, weights, batch_size, guard)
+                self.loss_ = self._train_epoch(X, targets, weights, batch_size, guard, compiled)
                 self.n_iter_ += 1
                 self.t_ += n
                 self.loss_curve_.append(self.loss_)
@@ -411,7 +412,21 @@ class _BaseMLP(BaseEstimator):
             del self._best_weights
             self._publish_weights()
 
-    def _train_epoch(self, X, targets, weights, batch_size, guard):
+    def _compiled_step(self, weights):
+        """The training step compiled (compile.py: the same arithmetic, bit for bit, recorded once),
+        or None where it cannot be: sample weights, the scalar engine."""
+        if weights is not None or self.engine != "tensor":
+            return None
+        from .compile import CompileError, compile_step
+
+        loss = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy", "squared": "mse"}[self._loss_kind]
+        scale = 0.5 * self.n_outputs_ if self._loss_kind == "squared" else 1.0  # as `loss` scales it
+        try:
+            return compile_step(self._network.model, loss, self._optimizer, loss_scale=scale, l2=self.alpha)
+        except CompileError:
+            return None
+
+    def _train_epoch(self, X, targets, weights, batch_size, guard, compiled=None):
         """One pass in mini-batches (fit's batching and guard); returns the mean loss, L2 penalty included."""
         total, batch = 0.0, 0
         for batch, rows in enumerate(batch_indices(len(X), batch_size, self.shuffle, self._rng), start=1):
@@ -420,13 +435,18 @@ class _BaseMLP(BaseEstimator):
             weight_sum = len(Xb) if batch_weights is None else float(batch_weights.sum())
             if weight_sum == 0:  # every sample of this batch weighs 0: nothing to learn from it
                 continue
-            loss = self._network.loss(Xb, yb, self._loss_kind, batch_weights)
-            value = float(loss.data) * self._reported_loss_scale() + self._l2_penalty(weight_sum)
-            guard.check_loss(value, self.n_iter_ + 1, batch)
-            self._optimizer.zero_grad()
-            loss.backward()
-            self._add_l2_gradient(weight_sum)
-            guard.step(self._optimizer)
+            if compiled is not None:
+                value = compiled.forward_loss(Xb, yb)[0] * self._reported_loss_scale() + self._l2_penalty(weight_sum)
+                guard.check_loss(value, self.n_iter_ + 1, batch)
+                guard.step(compiled.backward_and_update)
+            else:
+                loss = self._network.loss(Xb, yb, self._loss_kind, batch_weights)
+                value = float(loss.data) * self._reported_loss_scale() + self._l2_penalty(weight_sum)
+                guard.check_loss(value, self.n_iter_ + 1, batch)
+                self._optimizer.zero_grad()
+                loss.backward()
+                self._add_l2_gradient(weight_sum)
+                guard.step(self._optimizer.step)
             total += value * len(Xb)
         guard.check_weights(self.n_iter_ + 1, batch)
         return total / len(X)

@@ -82,10 +82,11 @@ class DivergenceGuard:
         self.steps_taken = 0
         self._before_last_step = None
 
-    def step(self, optimizer):
-        """`optimizer.step()`, after copying the weights it starts from."""
+    def step(self, update):
+        """`update()` (an optimizer's `step`, or a compiled step's backward and update), after
+        copying the weights it starts from."""
         self._remember()
-        optimizer.step()
+        update()
         self.steps_taken += 1
 
     def check_loss(self, value, epoch, batch):
@@ -444,6 +445,7 @@ class _Run:
     guard: DivergenceGuard
     validation_data: tuple | None
     loss: object
+    compiled: object = None  # a CompiledStep, or None to train eagerly
 
 
 def _run_epoch(run, epoch, history):
@@ -472,15 +474,20 @@ def _train_one_epoch(run, epoch):
             Xb, yb, batch_number = run.X[rows], run.y[rows], index + 1
             for callback in callbacks:
                 callback.on_batch_begin(index)
-            out = model(Tensor(Xb, dtype=Xb.dtype))
-            batch_loss = run.loss_fn(out, yb, **run.loss_args)
-            value = float(batch_loss.data)
-            guard.check_loss(value, epoch + 1, batch_number)
-            run.optimizer.zero_grad()
-            batch_loss.backward()
-            guard.step(run.optimizer)
+            if run.compiled is not None:  # the same arithmetic, recorded once (compile.py)
+                value, outputs = run.compiled.forward_loss(Xb, yb)
+                guard.check_loss(value, epoch + 1, batch_number)
+                guard.step(run.compiled.backward_and_update)
+            else:
+                out = model(Tensor(Xb, dtype=Xb.dtype))
+                batch_loss = run.loss_fn(out, yb, **run.loss_args)
+                value, outputs = float(batch_loss.data), out.data
+                guard.check_loss(value, epoch + 1, batch_number)
+                run.optimizer.zero_grad()
+                batch_loss.backward()
+                guard.step(run.optimizer.step)
             totals["loss"] += value * len(Xb)
-            for m, s in _metric_sums(run.metrics, out.data, yb, run.loss_name).items():
+            for m, s in _metric_sums(run.metrics, outputs, yb, run.loss_name).items():
                 totals[m] += s
             seen += len(Xb)
             if bar is not None:
@@ -530,6 +537,26 @@ def _save_checkpoint_if_due(checkpoint_dir, checkpoint_every, run, epoch, histor
 # ---- fit and evaluate ----
 
 
+def _compiled_step(compile, run):
+    """A CompiledStep for this run, or None (eager): see `fit`'s `compile`."""
+    if compile is False:
+        return None
+    from .compile import CompileError, compile_step
+
+    try:
+        if not isinstance(run.loss, str):
+            raise CompileError("a loss function of your own is run eagerly")
+        if run.loss_args:
+            raise CompileError("class_weight is not recorded")
+        if run.loss_name == "cross_entropy" and run.y.ndim != 1:
+            raise CompileError("cross_entropy on probability rows is not recorded")
+        return compile_step(run.model, run.loss_name, run.optimizer)
+    except CompileError as reason:
+        if compile is True:
+            warnings.warn(f"fit: training eagerly, since the step cannot be compiled: {reason}", stacklevel=3)
+        return None
+
+
 def _default_optimizer(model):
     from .optim import Adam
 
@@ -546,7 +573,8 @@ def _attach(callbacks, model, optimizer, state):
 
 def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size=32, shuffle=True,
         validation_split=0.0, validation_data=None, metrics=None, class_weight=None, callbacks=(),
-        verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None) -> History:
+        verbose=1, seed=None, checkpoint_dir=None, checkpoint_every=1, resume_from=None,
+        compile="auto") -> History:
     """Train `model` on `(X, y)` in mini-batches, Keras-style; returns the per-epoch History.
 
     Parameters
@@ -594,6 +622,12 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
         A checkpoint (or its folder) to continue from, with the same model, optimizer type,
         data and seed, to the same result as a run never stopped. Callback state (such as
         EarlyStopping's patience count) is not in the checkpoint.
+    compile : {'auto', True, False}, default='auto'
+        Train with a compiled step (compile.py: recorded once per batch size, replayed into
+        preallocated arrays; bit for bit the same weights as eager training, faster). 'auto'
+        compiles what it can (models of the layer table's types, the named losses, class
+        indices, no class_weight) and trains the rest eagerly; True does the same but warns,
+        saying why, when it cannot; False always trains eagerly.
 
     Returns
     -------
@@ -611,6 +645,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     """
     loss_name, loss_fn, metrics = _check_arguments(model, loss, metrics, epochs, batch_size, shuffle,
                                                    validation_split, verbose, checkpoint_every)
+    check_choice("compile", compile, ("auto", True, False), where="fit")
     X, y = _prepare(X, y, _dtype_of(model), loss_name)
     rng = np.random.default_rng(seed)
     X, y, validation_data = _hold_out(X, y, validation_split, validation_data, rng)
@@ -624,6 +659,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
                metrics=metrics, batch_size=batch_size, shuffle=shuffle, rng=rng,
                callbacks=_attach(callbacks, model, optimizer, state), epochs=epochs, verbose=verbose,
                guard=DivergenceGuard(model.parameters()), validation_data=validation_data)
+    run.compiled = _compiled_step(compile, run)
     for callback in run.callbacks:
         callback.on_train_begin()
     model.train()

@@ -87,7 +87,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_local_grads",
-                 "_backward_rule", "_operands")
+                 "_backward_rule", "_constant", "_terms")
 
     def __init__(self, data, _children=(), _op="", label="", requires_grad=True):
         number = _as_number(data)
@@ -143,13 +143,17 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(self.data + other, "+", (self,), (1.0,)), (self, other))
+        out = Value._result(self.data + other, "+", (self,), (1.0,))
+        out._constant = other  # kept for drawings: `2 * n` shows the 2
+        return out
 
     def __radd__(self, other):  # other + self
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(other + self.data, "+", (self,), (1.0,)), (other, self))
+        out = Value._result(other + self.data, "+", (self,), (1.0,))
+        out._constant = other
+        return out
 
     def __mul__(self, other):
         if isinstance(other, Value):
@@ -159,13 +163,17 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(self.data * other, "*", (self,), (other,)), (self, other))
+        out = Value._result(self.data * other, "*", (self,), (other,))
+        out._constant = other
+        return out
 
     def __rmul__(self, other):  # other * self
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(other * self.data, "*", (self,), (other,)), (other, self))
+        out = Value._result(other * self.data, "*", (self,), (other,))
+        out._constant = other
+        return out
 
     def __neg__(self):
         return Value._result(-self.data, "neg", (self,), (-1.0,))
@@ -176,13 +184,17 @@ class Value:
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(self.data - other, "-", (self,), (1.0,)), (self, other))
+        out = Value._result(self.data - other, "-", (self,), (1.0,))
+        out._constant = other
+        return out
 
     def __rsub__(self, other):  # other - self
         other = _as_number(other)
         if other is None:
             return NotImplemented
-        return _with_constant(Value._result(other - self.data, "-", (self,), (-1.0,)), (other, self))
+        out = Value._result(other - self.data, "-", (self,), (-1.0,))
+        out._constant = other
+        return out
 
     def __truediv__(self, other):
         if isinstance(other, Value):
@@ -197,7 +209,9 @@ class Value:
             return NotImplemented
         if other == 0:
             raise _domain_error("division", f"{self.data} / {other}")
-        return _with_constant(Value._result(self.data / other, "/", (self,), (1.0 / other,)), (self, other))
+        out = Value._result(self.data / other, "/", (self,), (1.0 / other,))
+        out._constant = other
+        return out
 
     def __rtruediv__(self, other):  # other / self
         other = _as_number(other)
@@ -205,8 +219,9 @@ class Value:
             return NotImplemented
         if self.data == 0:
             raise _domain_error("division", f"{other} / {self.data}")
-        return _with_constant(Value._result(other / self.data, "/", (self,), (-other / self.data**2,)),
-                              (other, self))
+        out = Value._result(other / self.data, "/", (self,), (-other / self.data**2,))
+        out._constant = other
+        return out
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
@@ -228,7 +243,9 @@ class Value:
         if base is None:
             return NotImplemented
         out = _power(base, self.data)
-        return _with_constant(Value._result(out, "**", (self,), (_power_exponent_grad(base, out),)), (base, self))
+        out = Value._result(out, "**", (self,), (_power_exponent_grad(base, out),))
+        out._constant = base
+        return out
 
     @staticmethod
     def dot(weights, inputs, bias=None):
@@ -260,7 +277,7 @@ class Value:
             local_grads.append(1.0)
         out = Value._result(total, "dot", tuple(children), tuple(local_grads))
         if out._prev:  # for drawings that show each w_i * x_i and the sum (viz.draw_graph)
-            out._operands = (weights, inputs, bias)
+            out._terms = (weights, inputs, bias)
         return out
 
     # ---- in place, inside no_grad() only: a parameter update, as in PyTorch ----
@@ -351,6 +368,8 @@ class Value:
         if function is not None and not callable(function):
             raise TypeError(f"_backward must be a function taking no arguments, got {function!r}")
         self._backward_rule = function
+        if function is not None:
+            self._local_grads = ()  # the rule replaces the built-in local derivatives
 
     def _apply_local_grads(self):
         if self._prev and not self._local_grads and self.requires_grad:
@@ -374,19 +393,20 @@ class Value:
                 "only from constants (requires_grad=False) or inside no_grad()"
             )
         order = graph.topological_order(self)
-        for node in order:  # checked before any gradient moves: no half-done backward
-            if node._prev and not node._local_grads and node._backward_rule is None:
-                raise _missing_rule_error(node)
         for node in order:
             if node._prev:
                 node.grad = 0.0
+                if not node._local_grads and node._backward_rule is None:  # before any gradient moves
+                    raise _missing_rule_error(node)
         self.grad += 1.0
         for node in reversed(order):
-            if node._backward_rule is not None:  # written by the user, micrograd's way
-                node._backward_rule()
+            local_grads = node._local_grads
+            if not local_grads:  # a leaf, or a node built micrograd's way with its own rule
+                if node._backward_rule is not None:
+                    node._backward_rule()
                 continue
             grad = node.grad
-            for child, local_grad in zip(node._prev, node._local_grads):
+            for child, local_grad in zip(node._prev, local_grads):
                 if child.requires_grad:
                     child.grad += local_grad * grad
 
@@ -398,13 +418,6 @@ class Value:
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
-
-
-def _with_constant(out, operands):
-    """Note the operands, numbers included, of `out` for drawings (`2 * n` shows the 2)."""
-    if out._prev:
-        out._operands = operands
-    return out
 
 
 def _operand_number(other) -> float:

@@ -75,20 +75,16 @@ def _constant(dot, name, number):
     dot.node(name=name, label=_escape(f"{number:g}"), shape="box", style="dashed")
 
 
-def _draw_operands(dot, node, operands, inside):
-    """Edges from the inputs of `node`'s operation, in the order written, constants included."""
-    op = str(id(node)) + "op"
-    for position, operand in enumerate(operands):
-        if not _is_node(operand):
-            _constant(dot, f"{op}c{position}", operand)
-            dot.edge(f"{op}c{position}", op)
-        elif id(operand) in inside:
-            dot.edge(str(id(operand)), op)
+def _draw_constant(dot, node):
+    """The number a one-input operation used (`2 * n`, `n - 1`), as a box feeding its operation node."""
+    name = str(id(node)) + "op"
+    _constant(dot, name + "c", node._constant)
+    dot.edge(name + "c", name)
 
 
-def _draw_weighted_sum(dot, node, operands, inside):
+def _draw_weighted_sum(dot, node, inside):
     """`Value.dot(w, x, b)` as the tutorials write it: a `*` node per term, then one `+` for the sum."""
-    weights, inputs, bias = operands
+    weights, inputs, bias = node._terms
     uid = str(id(node))
     dot.node(name=uid + "op", label="+")
     dot.edge(uid + "op", uid)
@@ -114,8 +110,7 @@ def _draw_weighted_sum(dot, node, operands, inside):
 
 def _expanded_terms(nodes) -> int:
     """The `w_i * x_i` records an expanded drawing adds, one per term of each `Value.dot`."""
-    return sum(len(operands[0]) for operands in (getattr(node, "_operands", None) for node in nodes
-                                                  if node._op == "dot") if operands is not None)
+    return sum(len(terms[0]) for terms in (getattr(node, "_terms", None) for node in nodes) if terms is not None)
 
 
 def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expand_dot=True):
@@ -144,15 +139,13 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expa
         dot.node(name=uid, label=_record(node), shape="record")
         if not node._op or not any(id(child) in inside for child in node._prev):
             continue
-        operands = getattr(node, "_operands", None)  # Values only: constants, a dot's terms
-        if node._op == "dot" and operands is not None and expand_dot:
-            _draw_weighted_sum(dot, node, operands, inside)
+        if expand_dot and getattr(node, "_terms", None) is not None:  # a Value.dot
+            _draw_weighted_sum(dot, node, inside)
             continue
         dot.node(name=uid + "op", label=node._op)
         dot.edge(uid + "op", uid)
-        if operands is not None and node._op != "dot":
-            _draw_operands(dot, node, operands, inside)
-            continue
+        if getattr(node, "_constant", None) is not None:  # Values only: the number of `2 * n`
+            _draw_constant(dot, node)
         for child in node._prev:
             if id(child) in inside:
                 dot.edge(str(id(child)), uid + "op")

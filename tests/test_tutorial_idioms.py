@@ -370,3 +370,27 @@ def test_the_size_limit_counts_the_expanded_terms():
     with pytest.raises(ValueError, match=r"63 nodes.*expand_dot=False"):
         draw_graph(out, max_nodes=50)
     assert draw_graph(out, max_nodes=50, expand_dot=False).source.count("record") == 33
+
+
+def test_a_rule_set_on_a_built_in_node_replaces_its_derivative_and_gradcheck_sees_it():
+    from scratchgrad import gradcheck
+
+    def softsign(v):  # a learner's op, checked against finite differences
+        out = Value(v.data / (1 + abs(v.data)), (v,), "softsign")
+
+        def _backward():
+            v.grad += out.grad / (1 + abs(v.data)) ** 2
+        out._backward = _backward
+        return out
+
+    assert gradcheck(lambda a, b: softsign(a * b) * tanh_seed_002(a), [Value(0.7), Value(-1.2)]).ok
+
+    def wrong_tanh(v):
+        out = v.tanh()
+        out._backward = lambda: setattr(v, "grad", v.grad + 2.0 * out.grad)  # not 1 - t**2
+        return out
+
+    x = Value(0.3)
+    wrong_tanh(x).backward()
+    assert x.grad == 2.0
+    assert not gradcheck(wrong_tanh, [Value(0.3)]).ok

@@ -53,6 +53,7 @@ class CompiledStep:
         if not isinstance(self.layers[0], L.Linear):
             raise CompileError("the first layer is not Linear")
         self.dtype = linears[0].weight.data.dtype
+        self.out_features = linears[-1].out_features
         parameters = [p for layer in linears for p in (layer.weight, layer.bias) if p is not None]
         if any(p.data.dtype != self.dtype for p in parameters):
             raise CompileError("the model mixes float32 and float64 parameters")
@@ -71,6 +72,8 @@ class CompiledStep:
         ends = np.cumsum(sizes)
         self.gradients = {id(p): self.flat_gradient[end - size:end].reshape(p.data.shape)
                           for p, size, end in zip(optimizer.params, sizes, ends)}
+        self._gradient_list = [self.gradients[id(p)] for p in optimizer.params]
+        self.check_targets = True  # False once the caller has checked every target up front
         self._plans = {}
 
     def __call__(self, X, y):
@@ -82,8 +85,7 @@ class CompiledStep:
         value = plan.forward(X, y)
         if np.isfinite(value):
             plan.backward()
-            self.optimizer._step_with_gradients(self.flat_gradient, [self.gradients[id(p)]
-                                                                      for p in self.optimizer.params])
+            self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
         return value, plan.outputs
 
     def forward_loss(self, X, y):
@@ -93,8 +95,7 @@ class CompiledStep:
 
     def backward_and_update(self):
         self._current.backward()
-        self.optimizer._step_with_gradients(self.flat_gradient, [self.gradients[id(p)]
-                                                                  for p in self.optimizer.params])
+        self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
 
     def _plan(self, X):
         first = self.layers[0]
@@ -138,6 +139,7 @@ class _Plan:
             self.recorded.append(recorder)
         self.outputs = None
         self.loss = LOSS_RECORDERS[step.loss](shape, dtype, step.loss_scale)
+        self.loss.step = step
 
     def still_valid(self):
         """False when a parameter's array was replaced (its values are read from the arrays recorded)."""
@@ -327,9 +329,10 @@ class _RecordedCrossEntropy:
         self.scale = np.reshape(_seed_gradient(dtype, loss_scale, 1.0 / n), (-1, 1))
 
     def forward(self, z, t):
-        if t.ndim != 1 or t.dtype.kind not in "iu":
-            raise CompileError("compiled cross_entropy takes class indices")
-        if t.min() < 0 or t.max() >= self.classes:
+        if self.step.check_targets and (t.ndim != 1 or t.dtype.kind not in "iu" or t.min() < 0
+                                        or t.max() >= self.classes):
+            if t.ndim != 1 or t.dtype.kind not in "iu":
+                raise CompileError("compiled cross_entropy takes class indices")
             bad = t[(t < 0) | (t >= self.classes)][0]
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
         self.t = t

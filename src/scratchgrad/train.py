@@ -61,6 +61,15 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
 # ---- the divergence guard ----
 
 
+def _shared_buffer(parameters):
+    """The one flat array every parameter's data is a view of (an optimizer's pack), or None."""
+    first = parameters[0].data if parameters else None
+    buffer = getattr(first, "base", None)
+    if buffer is None or buffer.ndim != 1 or any(p.data.base is not buffer for p in parameters):
+        return None
+    return buffer if sum(p.data.size for p in parameters) == buffer.size else None
+
+
 class DivergenceGuard:
     """Stops training when the loss is no longer finite, leaving the weights of the step before.
 
@@ -81,6 +90,7 @@ class DivergenceGuard:
         self.who, self.unit, self.advice = who, unit, advice
         self.steps_taken = 0
         self._before_last_step = None
+        self._flat_copy = self._flat_source = None
 
     def step(self, update):
         """`update()` (an optimizer's `step`, or a compiled step's backward and update), after
@@ -116,10 +126,21 @@ class DivergenceGuard:
         if self._before_last_step is None:
             self._before_last_step = [np.array(p.data, copy=True) for p in self.parameters]
             return
+        buffer = _shared_buffer(self.parameters)
+        if buffer is not None:  # the parameters are views of one flat array: one copy, not one per parameter
+            if self._flat_copy is None or self._flat_copy.shape != buffer.shape:
+                self._flat_copy = np.empty_like(buffer)
+            np.copyto(self._flat_copy, buffer)
+            self._flat_source = buffer
+            return
+        self._flat_source = None
         for saved, p in zip(self._before_last_step, self.parameters):
             np.copyto(saved, p.data)
 
     def _restore(self):
+        if self._flat_source is not None:  # the parameters are still views of it: a step never repacks them
+            np.copyto(self._flat_source, self._flat_copy)
+            return
         for saved, p in zip(self._before_last_step, self.parameters):
             if isinstance(p.data, np.ndarray):
                 p.data[...] = saved  # in place: views of p.data (an optimizer's buffer) stay valid
@@ -227,10 +248,10 @@ class LearningRateScheduler(Callback):
 def _correct(outputs, targets, loss_name):
     """How many rows of `outputs` predict their target's class."""
     if loss_name == "binary_cross_entropy":
-        return int(np.sum((outputs > 0) == (targets > 0.5)))
+        return np.count_nonzero((outputs > 0) == (targets > 0.5))
     predicted = outputs.argmax(axis=1)
     labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
-    return int(np.sum(predicted == labels))
+    return np.count_nonzero(predicted == labels)
 
 
 def _metric_sums(metrics, outputs, targets, loss_name):
@@ -550,7 +571,10 @@ def _compiled_step(compile, run):
             raise CompileError("class_weight is not recorded")
         if run.loss_name == "cross_entropy" and run.y.ndim != 1:
             raise CompileError("cross_entropy on probability rows is not recorded")
-        return compile_step(run.model, run.loss_name, run.optimizer)
+        step = compile_step(run.model, run.loss_name, run.optimizer)
+        if run.loss_name == "cross_entropy" and len(run.y):  # check every label once, not every batch
+            step.check_targets = not (run.y.min() >= 0 and run.y.max() < step.out_features)
+        return step
     except CompileError as reason:
         if compile is True:
             warnings.warn(f"fit: training eagerly, since the step cannot be compiled: {reason}", stacklevel=3)

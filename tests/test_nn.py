@@ -146,3 +146,15 @@ def test_layers_are_seeded():
         np.testing.assert_array_equal(p.data, q.data, err_msg=name)
     with pytest.raises(ValueError, match="activation must be one of"):
         nn.MLP(4, [8], 2, activation="swish")
+
+
+def test_modules_and_histories_show_themselves_as_tables():
+    from scratchgrad import fit
+
+    model = nn.MLP(4, [8], 3)
+    text = str(model.summary())
+    assert "Total parameters: 67" in text and "(None, 8)" in text
+    assert model._repr_html_().startswith("<table>") and "67" in model._repr_html_()
+    history = fit(model, np.random.default_rng(0).random((20, 4)), np.arange(20) % 3, epochs=2, verbose=0)
+    assert "<table>" in history._repr_html_() and "2 epochs" in history._repr_html_()
+    assert repr(Tensor([1.0])).startswith("Tensor(")  # the short text forms stay

@@ -166,6 +166,11 @@ class History:
     def __getitem__(self, key):
         return self.history[key]
 
+    def _repr_html_(self):  # Jupyter: a small table of the epochs, with the curves
+        from .viz.notebook import history_html
+
+        return history_html(self)
+
     def __repr__(self):
         last = {k: round(v[-1], 4) for k, v in self.history.items()}
         return f"History({len(self.epoch)} epochs, last: {last})"
@@ -183,10 +188,14 @@ class Callback:
 
 
 class FitState:
-    """What callbacks may read and steer: `stop_training = True` ends `fit` after this epoch."""
+    """What callbacks may read and steer: `stop_training = True` ends `fit` after this epoch.
 
-    def __init__(self):
+    `X` and `y` are the training rows (after any validation split), for callbacks that draw them.
+    """
+
+    def __init__(self, X=None, y=None):
         self.stop_training = False
+        self.X, self.y = X, y
 
 
 class EarlyStopping(Callback):
@@ -677,7 +686,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
     loss_args = _loss_arguments(class_weight, loss_name, model, X, y)
     history, start_epoch = _resume(resume_from, model, optimizer, rng)
 
-    state = FitState()
+    state = FitState(X, y)
     run = _Run(model=model, X=X, y=y, loss=loss, loss_name=loss_name, loss_fn=loss_fn,
                loss_args=loss_args, optimizer=optimizer,
                metrics=metrics, batch_size=batch_size, shuffle=shuffle, rng=rng,

@@ -146,6 +146,16 @@ class Module:
 
     # ---- display ----
 
+    def summary(self, input_shape=None):
+        """A Keras-like table of layers, output shapes and parameter counts (`print` it; a
+        notebook shows it as HTML). `input_shape`: one sample's shape, e.g. `(64,)`."""
+        from ..viz.notebook import module_summary  # display lives in the shell, loaded when asked for
+
+        return module_summary(self, input_shape)
+
+    def _repr_html_(self):
+        return self.summary()._repr_html_()
+
     def extra_repr(self) -> str:
         """What goes between the parentheses of this module's line in `repr`."""
         return ""

@@ -52,14 +52,15 @@ def predict_csv(network, table_model, data, write, proba=False, id_column=None, 
         raise RunError(f"{data}: no --id column {id_column!r}; the columns are {columns}")
     if proba and table_model.task != "classify":
         raise RunError("--proba needs a classification run; this one regresses " + repr(table_model.target))
-    ignored = [name for name in columns if name not in set(needed) and name != id_column]
+    needed_set = set(needed)
+    ignored = [name for name in columns if name not in needed_set and name != id_column]
     if ignored:
         target = [name for name in ignored if name == table_model.target]
         others = [name for name in ignored if name != table_model.target]
         said = (f"the target column {table_model.target!r}" if target else "") + (" and " if target and others else "")
         said += f"column(s) {', '.join(others)} (not used by the model)" if others else ""
         notice(f"ignoring {said}")
-    usecols = [name for name in columns if name in set(needed) or name == id_column]
+    usecols = [name for name in columns if name in needed_set or name == id_column]
     header = output_columns(table_model, proba, id_column)
     not_numbers, rows = {}, 0
     import pandas as pd

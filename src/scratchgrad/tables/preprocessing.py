@@ -29,7 +29,12 @@ def numeric_block(frame, columns):
     """The numeric columns as float64, NaN where missing, not a number, or infinite."""
     if not columns:
         return np.empty((len(frame), 0))
-    block = np.column_stack([as_numbers(frame[name])[0].to_numpy(dtype=float) for name in columns])
+    pd = pandas()
+    part = frame[columns]
+    if all(pd.api.types.is_numeric_dtype(dtype) for dtype in part.dtypes):  # the common case, in one go
+        block = part.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    else:
+        block = np.column_stack([as_numbers(part.iloc[:, j])[0].to_numpy(dtype=float) for j in range(len(columns))])
     block[~np.isfinite(block)] = np.nan
     return block
 
@@ -138,7 +143,8 @@ class TablePreprocessing:
         return cls(numeric, median, indicator, mean, scale, categorical, categories, infrequent)
 
     def check_columns(self, columns, where):
-        missing = [name for name in self.columns if name not in set(columns)]
+        present = set(columns)
+        missing = [name for name in self.columns if name not in present]
         if missing:
             trained = f" (it was trained on {self.columns})" if len(missing) < len(self.columns) else ""
             raise TableError(f"{where}: the model needs the column(s) {missing}, which are not there{trained}")

@@ -55,14 +55,19 @@ class ColumnRoles:
                        for name in self.categorical]
         lines.append(f"  categorical  {_names(categorical)}")
         if self.skipped:
-            lines.append("  skipped      " + "; ".join(f"{name} ({why})" for name, why in self.skipped.items()))
+            skipped = [f"{name} ({why})" for name, why in self.skipped.items()]
+            more = f"; ... ({len(skipped)} in all)" if len(skipped) > 12 else ""
+            lines.append("  skipped      " + "; ".join(skipped[:12]) + more)
         dropped = (f"; {self.rows_without_target} without a target left out" if self.rows_without_target else "")
         lines.append(f"  rows         {self.rows_read} read{dropped}; {self.rows_read - self.rows_without_target} used")
         return "\n".join(lines + [f"  note         {note}" for note in self.notes])
 
 
-def _names(names):
-    return ", ".join(names) if names else "none"
+def _names(names, shown=12):
+    if not names:
+        return "none"
+    more = f", ... ({len(names)} in all)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def category_strings(column):
@@ -232,9 +237,10 @@ def infer_roles(frame, target, task=None, features=None, drop=(), categorical=()
         raise TableError(f"{where}: {len(used)} row(s) with a target; training needs at least {MIN_ROWS}")
 
     candidates = list(features) if features else [name for name in frame.columns if name != target]
-    candidates = [name for name in candidates if name not in set(drop or ())]
+    dropped, forced, chosen = set(drop or ()), set(categorical or ()), set(features or ())
+    candidates = [name for name in candidates if name not in dropped]
     for name in candidates:
-        role, why = _feature_role(name, used[name], name in set(categorical or ()), name in set(features or ()))
+        role, why = _feature_role(name, used[name], name in forced, name in chosen)
         if role == "skip":
             roles.skipped[name] = why
             continue

@@ -1,31 +1,36 @@
 """scratchgrad's MLPClassifier / MLPRegressor against scikit-learn's, same settings.
 
-    pip install -e ".[bench]" && python -m benchmarks.estimators [--repeats 3] [--dtype float64]
+    pip install -e ".[bench]" && python -m benchmarks.estimators [--repeats 3] [--precision float32]
 
 Default settings on both sides (hidden_layer_sizes=(100,), adam, batch_size='auto',
 max_iter=200, tol-based stopping), the same standardised data, in one process, taking
-turns. Prints median fit time, iterations run, time per iteration, test score, ratios.
+turns, at equal precision: float32 data for scikit-learn (which then trains in float32)
+against scratchgrad's dtype='float32', and float64 against dtype='float64'. One BLAS thread
+(see tensor_engine.py). Prints median fit time, iterations run, time per iteration, test
+score, and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
 
-from sklearn import neural_network
-from sklearn.datasets import load_digits, make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
 
-from scratchgrad import estimators
+from sklearn import neural_network  # noqa: E402
+from sklearn.datasets import load_digits, make_classification, make_regression  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-OURS = {}  # extra settings for scratchgrad's side: --dtype-ours
+from scratchgrad import estimators  # noqa: E402
 
 
-def datasets(dtype):
+def datasets(dtype=None):
     X, y = load_digits(return_X_y=True)
     yield "digits", "classifier", X, y
     X, y = make_classification(n_samples=20000, n_features=50, n_informative=30, n_classes=5,
@@ -45,25 +50,25 @@ def split(X, y, kind, dtype):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--dtype", default="float64", choices=["float32", "float64"],
-                        help="the data's dtype, for both libraries")
-    parser.add_argument("--dtype-ours", default=None, choices=["float32", "float64"],
-                        help="scratchgrad's dtype parameter (default: its default, float32)")
+    parser.add_argument("--precision", choices=["float32", "float64", "both"], default="both")
     args = parser.parse_args(argv)
-    if args.dtype_ours:
-        OURS["dtype"] = args.dtype_ours
-    print(f"fit on {args.dtype} data, default settings (scratchgrad {OURS or 'defaults'}), "
-          f"median of {args.repeats} (seeds 0..)")
+    for precision in (("float32", "float64") if args.precision == "both" else (args.precision,)):
+        compare(precision, args.repeats)
+
+
+def compare(dtype, repeats):
+    settings = {"dtype": dtype}
+    print(f"\n{dtype} on both sides, default settings, median of {repeats} (seeds 0..)")
     print(f"{'data':24} {'library':12} {'fit s':>7} {'iters':>6} {'ms/iter':>8} {'score':>7}")
-    for name, kind, X, y in datasets(args.dtype):
-        X_train, X_test, y_train, y_test = split(X, y, kind, args.dtype)
+    for name, kind, X, y in datasets(dtype):
+        X_train, X_test, y_train, y_test = split(X, y, kind, dtype)
         classes = {"scratchgrad": getattr(estimators, f"MLP{kind.title()}"),
                    "scikit-learn": getattr(neural_network, f"MLP{kind.title()}")}
         results = {library: [] for library in classes}
-        for repeat in range(args.repeats):
+        for repeat in range(repeats):
             order = list(classes) if repeat % 2 == 0 else list(reversed(classes))
             for library in order:
-                model = classes[library](random_state=repeat, **(OURS if library == "scratchgrad" else {}))
+                model = classes[library](random_state=repeat, **(settings if library == "scratchgrad" else {}))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     start = time.perf_counter()

@@ -87,8 +87,10 @@ def topological_order(root, only_requiring_grad: bool = True) -> list:
         for child in inputs:
             if child not in visited and (child.requires_grad or not only_requiring_grad):
                 visited.add(child)
-                stack.append((child, iter(child._prev)))
-                break
+                if child._prev:
+                    stack.append((child, iter(child._prev)))
+                    break
+                order.append(child)  # a leaf (a parameter, an input): nothing to visit first
         else:  # every input of `node` is already in `order`
             stack.pop()
             order.append(node)

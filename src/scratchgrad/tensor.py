@@ -392,7 +392,9 @@ class Tensor:
                 continue
             for parent, grad_fn in zip(node._prev, node._grad_fns):
                 if parent.requires_grad:
-                    g = sum_to_shape(grad_fn(node.grad), parent.data.shape)
+                    g = grad_fn(node.grad)
+                    if g.shape != parent.data.shape:  # broadcasting stretched this input: sum it back
+                        g = sum_to_shape(g, parent.data.shape)
                     parent.grad = g if parent.grad is None else parent.grad + g
 
 

@@ -5,7 +5,8 @@ preprocessing them into numbers (and back out as ONNX), for the command line and
     roles.py          which columns are numeric, categorical, skipped; the target and its task
     splits.py         stratified splits that keep rare classes on the training side
     preprocessing.py  imputation, one-hot, scaling: fitted by scikit-learn, kept as plain data
-    onnx_export.py    the preprocessing and the network as one ONNX graph; the skl2onnx converter
+    model.py          the preprocessing and the target encoding around a network, as JSON
+    onnx_export.py    the preprocessing and the network as one ONNX graph
 """
 
 from ..errors import ScratchgradError

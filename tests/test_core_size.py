@@ -9,8 +9,8 @@ import scratchgrad
 
 PACKAGE = Path(scratchgrad.__file__).parent
 # the reading order of the README, and each file's share of the budget
-CORE = ["value.py", "graph.py", "tensor.py", "functional.py", "nn/module.py", "nn/layers.py", "nn/init.py",
-        "nn/scalar.py", "nn/table.py", "optim.py", "train.py"]
+CORE = ["value.py", "graph.py", "micro.py", "tensor.py", "functional.py", "nn/module.py", "nn/layers.py",
+        "nn/init.py", "nn/table.py", "optim.py", "train.py"]
 BUDGET = 2500  # lines of code in CORE
 COMPILED_STEP_BUDGET = 350  # compile.py, read after the core
 

@@ -255,7 +255,6 @@ def test_in_place_ops_only_update_parameters_inside_no_grad():
     assert g.data == 4.0 and h is not g
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor's in-place update under no_grad lives in tensor.py (asked of the lead)")
 def test_tensor_parameter_updates_in_place_under_no_grad():
     p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     q = p
@@ -394,3 +393,43 @@ def test_a_rule_set_on_a_built_in_node_replaces_its_derivative_and_gradcheck_see
     wrong_tanh(x).backward()
     assert x.grad == 2.0
     assert not gradcheck(wrong_tanh, [Value(0.3)]).ok
+
+
+# ---- PyTorch's and Keras's names and idioms on the tensor engine ----
+
+
+def test_names_readers_bring_are_found_or_refused_with_the_right_name():
+    from scratchgrad import fit, nn
+    from scratchgrad import functional as F
+    from scratchgrad.errors import InvalidParameterError
+
+    x = Tensor(np.array([[1.0, 3.0, 2.0], [0.0, -1.0, 5.0]]))
+    np.testing.assert_array_equal(x.argmax(axis=1), torch.tensor(x.data).argmax(dim=1).numpy())
+    for call in (lambda: x.sum(dim=1), lambda: x.max(dim=1), lambda: F.softmax(x, dim=1)):
+        with pytest.raises(InvalidParameterError, match=r"use axis=1 \(NumPy's name for PyTorch's dim\)"):
+            call()
+    assert isinstance(nn.make_activation("RELU"), nn.ReLU) and isinstance(nn.make_activation("Tanh"), nn.Tanh)
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    labels = (X[:, 0] > 0).astype(int)
+    for name in ("MSE", "mean_squared_error"):
+        model = nn.MLP(3, [4], 1, seed=0)
+        assert "loss" in fit(model, X, X[:, :1], loss=name, epochs=1, verbose=0).history
+    model = nn.MLP(3, [4], 2, seed=0)
+    assert fit(model, X, labels, loss="categorical_crossentropy", metrics=["ACC"], epochs=1, verbose=0)["accuracy"]
+    with pytest.raises(InvalidParameterError, match=r"'mse' compares outputs.*use metrics=\['accuracy'\]"):
+        fit(model, X, labels, metrics=["mse"], epochs=1, verbose=0)
+    with pytest.raises(TypeError, match=r"micrograd's MLP\(3, \[4, 4, 1\]\) on Values is scratchgrad.micro.MLP"):
+        nn.MLP(3, [4, 4, 1])
+
+
+def test_seed_003s_builder_and_the_softmax_twice_warning():
+    from scratchgrad import fit, nn
+
+    net = nn.Sequential().add(16, "relu", input_size=4).add(3, "softmax")  # seed 003's way
+    assert [type(layer).__name__ for layer in net] == ["Linear", "ReLU", "Linear", "Softmax"]
+    X = np.random.default_rng(1).normal(size=(60, 4))
+    y = X[:, :3].argmax(axis=1)
+    with pytest.warns(UserWarning, match="expects raw scores.*remove the model's final Softmax"):
+        fit(net, X, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="the first layer needs input_size="):
+        nn.Sequential().add(4)

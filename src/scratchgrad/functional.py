@@ -7,9 +7,11 @@ max-shifted, so logits of +-1e4 stay finite.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .tensor import Tensor, as_tensor, keep_input_dtypes, normalize_axis
+from .tensor import Tensor, _refuse_dim, as_tensor, keep_input_dtypes, normalize_axis
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -99,7 +101,8 @@ def _log_sum_exp(a, axis):
     return shift + np.log(np.exp(a - shift).sum(axis=axis, keepdims=True))
 
 
-def softmax(x, axis=-1) -> Tensor:
+def softmax(x, axis=-1, *, dim=None) -> Tensor:
+    _refuse_dim(dim, "softmax")
     x = as_tensor(x)
     axis = normalize_axis(axis, x.shape, "softmax")
     if x.size == 0:  # nothing to normalize: an empty result, as in PyTorch
@@ -110,7 +113,8 @@ def softmax(x, axis=-1) -> Tensor:
                           lambda g: out * (g - (g * out).sum(axis=axis, keepdims=True)))
 
 
-def log_softmax(x, axis=-1) -> Tensor:
+def log_softmax(x, axis=-1, *, dim=None) -> Tensor:
+    _refuse_dim(dim, "log_softmax")
     x = as_tensor(x)
     axis = normalize_axis(axis, x.shape, "log_softmax")
     if x.size == 0:
@@ -167,6 +171,10 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
     z = logits.data
     if z.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
+    if logits._op == "softmax":  # Keras's from_logits check: softmax twice trains slowly and badly
+        warnings.warn("cross_entropy got the output of a softmax, but it expects raw scores (logits) and "
+                      "applies softmax itself: remove the model's final Softmax (apply F.softmax to the "
+                      "outputs when you want probabilities)", stacklevel=2)
     n, classes = z.shape
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if weight is not None:

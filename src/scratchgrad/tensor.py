@@ -178,6 +178,44 @@ class Tensor:
     def __neg__(self):
         return Tensor._result(-self.data, "neg", (self,), np.negative)
 
+    # `p -= lr * p.grad` inside no_grad(), as PyTorch's loops write it: a parameter is updated in
+    # place and stays the parameter. Anywhere else `a -= b` is `a = a - b`, a new node (micrograd's
+    # `c += c + 1` builds a graph).
+
+    def __iadd__(self, other):
+        return self._in_place(np.add, other) if self._updatable() else self + other
+
+    def __isub__(self, other):
+        return self._in_place(np.subtract, other) if self._updatable() else self - other
+
+    def __imul__(self, other):
+        return self._in_place(np.multiply, other) if self._updatable() else self * other
+
+    def __itruediv__(self, other):
+        return self._in_place(np.divide, other) if self._updatable() else self / other
+
+    def _updatable(self):
+        return self.requires_grad and not self._prev and not grad_mode.enabled
+
+    def _in_place(self, ufunc, other):
+        value = other.data if isinstance(other, Tensor) else np.asarray(other)
+        try:
+            fits = np.broadcast_shapes(self.shape, value.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"in-place update of a parameter of shape {self.shape} by shape {value.shape}: "
+                             f"it would change the parameter's shape")
+        ufunc(self.data, value, out=self.data, casting="same_kind")
+        return self
+
+    def argmax(self, axis=None, *, dim=None):
+        """The index of the largest value (along `axis`): an integer array, with no gradient."""
+        _refuse_dim(dim, "argmax")
+        if axis is not None:
+            axis = normalize_axis(axis, self.shape, "argmax")
+        return self.data.argmax(axis=axis)
+
     def __pow__(self, exponent):
         if not isinstance(exponent, numbers.Real):
             return NotImplemented  # tensor exponents: use exp(log(x) * y)
@@ -277,13 +315,15 @@ class Tensor:
     # reduction_axes turns it into sorted non-negative axes, so the backward never meets a
     # negative one.
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis=None, keepdims=False, *, dim=None):
+        _refuse_dim(dim, "sum")
         shape = self.shape
         axis = reduction_axes(axis, shape, "sum")
         return Tensor._result(self.data.sum(axis=axis, keepdims=keepdims), "sum", (self,),
                               lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims), shape))
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, *, dim=None):
+        _refuse_dim(dim, "mean")
         shape = self.shape
         axis = reduction_axes(axis, shape, "mean")
         count = self.size if axis is None else math.prod(shape[i] for i in axis)  # per output
@@ -295,7 +335,8 @@ class Tensor:
         return Tensor._result(data, "mean", (self,),
                               lambda g: np.broadcast_to(_keep_dims(g, axis, keepdims) / count, shape))
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis=None, keepdims=False, *, dim=None):
+        _refuse_dim(dim, "max")
         a = self.data
         axis = reduction_axes(axis, a.shape, "max")
         for i in range(a.ndim) if axis is None else axis:
@@ -396,6 +437,11 @@ class Tensor:
                     if g.shape != parent.data.shape:  # broadcasting stretched this input: sum it back
                         g = sum_to_shape(g, parent.data.shape)
                     parent.grad = g if parent.grad is None else parent.grad + g
+
+
+def _refuse_dim(dim, name):
+    if dim is not None:
+        raise InvalidParameterError(f"{name}: use axis={dim!r} (NumPy's name for PyTorch's dim)")
 
 
 def _identity(g):

@@ -29,6 +29,10 @@ LOSSES = {
     "mse": F.mse_loss,
     "binary_cross_entropy": F.binary_cross_entropy_with_logits,
 }
+# the names readers bring from Keras and the tutorials, in any case
+LOSS_ALIASES = {"categorical_crossentropy": "cross_entropy", "sparse_categorical_crossentropy": "cross_entropy",
+                "crossentropy": "cross_entropy", "mean_squared_error": "mse",
+                "binary_crossentropy": "binary_cross_entropy"}
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
 METRICS = ("accuracy", "mae", "mse")
 
@@ -333,20 +337,29 @@ def _format_logs(logs):
 def _loss(loss):
     if callable(loss):
         return getattr(loss, "__name__", "custom"), loss
-    if not (isinstance(loss, str) and loss in LOSSES):
-        raise InvalidParameterError(f"loss must be one of {sorted(LOSSES)} or a function, got {loss!r}")
-    return loss, LOSSES[loss]
+    name = loss.lower() if isinstance(loss, str) else None
+    name = LOSS_ALIASES.get(name, name)
+    if name not in LOSSES:
+        raise InvalidParameterError(f"loss must be one of {sorted(LOSSES)} (or Keras's names for them) or a "
+                                    f"function, got {loss!r}")
+    return name, LOSSES[name]
 
 
 def _metrics(metrics, loss_name):
     if metrics is None:
         return ("accuracy",) if loss_name in CLASSIFICATION_LOSSES else ()
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    metrics = tuple({"acc": "accuracy"}.get(m.lower(), m.lower()) if isinstance(m, str) else m for m in metrics)
     for metric in metrics:
         if metric not in METRICS:
             raise InvalidParameterError(f"metrics must be among {METRICS}, got {metric!r}")
         if metric == "accuracy" and loss_name not in CLASSIFICATION_LOSSES:
             raise InvalidParameterError(f"'accuracy' needs a classification loss, not {loss_name!r}")
+        if metric != "accuracy" and loss_name in CLASSIFICATION_LOSSES:
+            raise InvalidParameterError(
+                f"'{metric}' compares outputs with targets of the same kind, but with loss={loss_name!r} the "
+                f"outputs are class scores (logits) and the targets classes: use metrics=['accuracy'], or "
+                f"loss='mse' on one-hot rows to train a regression on them")
     return metrics
 
 

@@ -154,9 +154,10 @@ def make_activation(name) -> Module:
         return name
     if name is None:
         return Identity()
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]()
+    key = name.lower() if isinstance(name, str) else name
+    if key not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)} (in any case), got {name!r}")
+    return ACTIVATIONS[key]()
 
 
 class Sequential(Module):
@@ -191,6 +192,21 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self.layers)
 
+    def add(self, n_neurons, activation=None, input_size=None):
+        """Seed 003's builder: a Linear layer of `n_neurons` (fed by the previous Linear layer, or
+        `input_size` features for the first), then `activation`. Returns self, to chain.
+
+        >>> net = Sequential().add(32, "relu", input_size=64).add(10)
+        """
+        linears = [layer for layer in self.layers if isinstance(layer, Linear)]
+        n_in = linears[-1].out_features if linears else input_size
+        if n_in is None:
+            raise ValueError("Sequential.add: the first layer needs input_size=, the number of input features")
+        self.append(Linear(n_in, n_neurons))
+        if activation not in (None, "linear", "identity"):
+            self.append(make_activation(activation))
+        return self
+
     def __setitem__(self, index, layer):
         if not callable(layer):
             raise TypeError(f"Sequential holds layers (callables), got {type(layer).__name__}")
@@ -219,8 +235,11 @@ class MLP(Sequential):
     `cross_entropy` and `mse_loss`).
     """
 
-    def __init__(self, in_features, hidden_sizes, out_features, activation="relu", dropout=0.0,
+    def __init__(self, in_features, hidden_sizes, out_features=None, activation="relu", dropout=0.0,
                  output_activation=None, init="pytorch", seed=None, dtype=np.float32):
+        if out_features is None:
+            raise TypeError(f"nn.MLP(in_features, hidden_sizes, out_features) needs out_features; "
+                            f"micrograd's MLP({in_features!r}, {hidden_sizes!r}) on Values is scratchgrad.micro.MLP")
         if isinstance(hidden_sizes, (int, np.integer)):
             hidden_sizes = [hidden_sizes]
         rng = initializers.as_generator(seed)

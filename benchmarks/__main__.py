@@ -20,17 +20,19 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see tensor_engine.py; set before torch loads
 
-from benchmarks import estimators, scalar_engine, tensor_engine, training  # noqa: E402
+from benchmarks import estimators, playground, scalar_engine, tabular, tensor_engine, training  # noqa: E402
 
 BENCHMARKS = [
-    ("Scalar engine: one SGD step of MLP(4, [16, 16, 3]) on Iris, against micrograd", scalar_engine,
-     ["--repeats", "7"], ["--repeats", "2"]),
-    ("Tensor engine: one SGD step, against hand-written NumPy and PyTorch (2 threads)", tensor_engine,
-     ["--repeats", "200"], ["--repeats", "20"]),
-    ("Training: digits, 20 epochs of Adam, against NumPy, PyTorch (1 thread) and scikit-learn", training,
-     ["--repeats", "5"], ["--repeats", "1"]),
-    ("Estimators: fit against scikit-learn's MLPClassifier / MLPRegressor (float64 data)", estimators,
+    ("Scalar engine: one SGD step of MLP(4, [16, 16, 3]) on Iris, against micrograd and plain Python",
+     scalar_engine, ["--repeats", "7"], ["--repeats", "2"]),
+    ("Tensor engine: one SGD step, compiled and eager, against NumPy, JAX and PyTorch (one thread each)",
+     tensor_engine, ["--rounds", "21", "--sweep"], ["--rounds", "3"]),
+    ("Training: digits, 20 epochs of Adam, against NumPy, JAX, PyTorch and scikit-learn", training,
+     ["--repeats", "7"], ["--repeats", "1"]),
+    ("Estimators: fit against scikit-learn's MLPClassifier / MLPRegressor at equal precision", estimators,
      ["--repeats", "3"], ["--repeats", "1"]),
+    ("Tables: `scratchgrad train` defaults against scikit-learn", tabular, ["--seeds", "5"], ["--seeds", "1"]),
+    ("Playground: frames per second and step latency", playground, ["--seconds", "5"], ["--quick"]),
 ]
 
 
@@ -45,7 +47,7 @@ def cpu_name():
 
 
 def versions():
-    names = ["scratchgrad", "numpy", "torch", "scikit-learn", "micrograd"]
+    names = ["scratchgrad", "numpy", "torch", "jax", "scikit-learn", "micrograd", "pandas", "starlette"]
     found = []
     for name in names:
         try:

@@ -311,3 +311,22 @@ def test_no_module_imports_the_package_init_for_its_version():
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level >= 1 and not (node.module or "").strip("."):
                 assert "__version__" not in [alias.name for alias in node.names], source
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(sorted(io.CHECKPOINT_KEYS)), value=JSON)
+def test_any_checkpoint_entry_is_resumed_or_refused_with_one_model_file_error(tmp_path, key, value):
+    path = tmp_path / "checkpoint.safetensors"
+    if not path.exists():
+        _train(tmp_path, 1)
+    arrays, metadata = io.read_file(path)
+    metadata.pop("library_version")
+    metadata["checkpoint"][key] = value
+    crafted = tmp_path / "crafted" / "checkpoint.safetensors"
+    io.write_file(crafted, arrays, metadata)
+    model = nn.MLP(4, [6], 2, seed=5, dtype=np.float64)
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    try:
+        io.load_checkpoint(crafted, model, optimizer, np.random.default_rng())
+    except ModelFileError as error:
+        assert "crafted" in str(error)

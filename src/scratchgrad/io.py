@@ -436,7 +436,8 @@ def load_checkpoint(path, model, optimizer, rng):
     fit_rng = np.random.default_rng()
     dropouts = _dropouts(model)
     if not isinstance(info["dropout_rngs"], list) or len(info["dropout_rngs"]) != len(dropouts):
-        fail(f"the checkpoint has {len(info['dropout_rngs'])} dropout generators, the model {len(dropouts)}")
+        count = len(info["dropout_rngs"]) if isinstance(info["dropout_rngs"], list) else "no list of"
+        fail(f"the checkpoint has {count} dropout generators, the model {len(dropouts)}")
     try:
         fit_rng.bit_generator.state = info["fit_rng"]
         scratch = [np.random.default_rng() for _ in dropouts]

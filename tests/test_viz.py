@@ -2,6 +2,7 @@
 
 import html
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -272,3 +273,218 @@ def test_plots_without_matplotlib_name_the_extra_to_install():
             "try:\n    plot_history({'loss': [1.0]})\nexcept MissingDependencyError as error:\n    print(error)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'scratchgrad[viz]'" in result.stdout
+
+
+# ---- pictures a teacher can use (issue 13): read back from the Figure, not from pixels ----
+
+
+def hue(rgb):
+    from matplotlib.colors import rgb_to_hsv
+
+    return rgb_to_hsv(np.asarray(rgb, dtype=float)[:3])
+
+
+def three_blobs():
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(90, centers=[(-2, -2), (2, -2), (0, 2)], cluster_std=0.6, random_state=0)
+
+
+def region_at(ax, point):
+    """The RGB colour the decision regions give the grid cell holding `point`."""
+    image = ax.images[0]
+    x_min, x_max, y_min, y_max = image.get_extent()
+    codes = image.get_array()
+    row = int((point[1] - y_min) / (y_max - y_min) * codes.shape[0])
+    column = int((point[0] - x_min) / (x_max - x_min) * codes.shape[1])
+    return image.to_rgba(codes[row, column])[:3]
+
+
+def test_boundary_regions_are_light_tints_of_their_class_points_colour():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = three_blobs()
+    model = LogisticRegression().fit(X, y)
+    ax = plot_decision_boundary(model, X, y, resolution=50).axes[0]
+    points = ax.collections[0]
+    assert np.allclose(points.get_offsets(), X)
+    point_colours = points.get_facecolors()[:, :3]
+    right = model.predict(X) == y
+    hues = []
+    for k in range(3):
+        inside = np.flatnonzero(right & (y == k))[0]  # a class-k point the model puts in class k's region
+        point_hsv, region_hsv = hue(point_colours[inside]), hue(region_at(ax, X[inside]))
+        assert np.all(np.isclose(point_colours[y == k], point_colours[inside]).all(axis=1))  # one colour a class
+        assert region_hsv[0] == pytest.approx(point_hsv[0], abs=1e-6)  # the same hue...
+        assert region_hsv[1] < 0.6 * point_hsv[1] and region_hsv[2] >= point_hsv[2]  # ...paler
+        hues.append(point_hsv[0])
+    assert min(abs(a - b) for a, b in [(hues[0], hues[1]), (hues[0], hues[2]), (hues[1], hues[2])]) > 0.05
+
+
+def legend_texts(ax):
+    legend = ax.get_legend() or ax.figure.legends[0]  # a boundary's legend is the figure's, beside the plot
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_boundary_legend_names_classes_and_axes_name_features():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = three_blobs()
+    model = LogisticRegression().fit(X, y)
+    ax = plot_decision_boundary(model, X, y, resolution=20).axes[0]
+    assert legend_texts(ax) == ["class 0", "class 1", "class 2"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x1", "x2")
+    ax = plot_decision_boundary(model, X, y, resolution=20, class_names=["setosa", "versicolor", "virginica"],
+                                feature_names=["petal length", "petal width"]).axes[0]
+    assert legend_texts(ax) == ["setosa", "versicolor", "virginica"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("petal length", "petal width")
+    names = np.array(["cat", "dog", "eel"])
+    ax = plot_decision_boundary(LogisticRegression().fit(X, names[y]), X, names[y], resolution=20).axes[0]
+    assert legend_texts(ax) == ["cat", "dog", "eel"]
+
+
+def test_boundary_takes_feature_names_from_a_dataframe():
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = three_blobs()
+    frame = pd.DataFrame(X, columns=["sepal length", "sepal width"])
+    model = LogisticRegression().fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn warns when a model fitted on names is given none
+        ax = plot_decision_boundary(model, frame, y, resolution=20).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal length", "sepal width")
+
+
+def test_boundary_tells_train_and_test_points_apart_and_scores_each():
+    from sklearn.metrics import accuracy_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = make_spiral(40, 3, random_state=0)
+    X_test, y_test = make_spiral(20, 3, random_state=1)
+    model = KNeighborsClassifier(n_neighbors=7).fit(X, y)
+    ax = plot_decision_boundary(model, X, y, X_test=X_test, y_test=y_test, resolution=30).axes[0]
+    train, test = ax.collections[:2]
+    assert np.allclose(train.get_offsets(), X) and np.allclose(test.get_offsets(), X_test)
+    assert not np.allclose(train.get_paths()[0].vertices[:3], test.get_paths()[0].vertices[:3])  # other marker
+    assert legend_texts(ax) == ["class 0", "class 1", "class 2",
+                                f"train: {accuracy_score(y, model.predict(X)):.0%} right",
+                                f"test: {accuracy_score(y_test, model.predict(X_test)):.0%} right"]
+    x_min, x_max = ax.get_xlim()
+    assert x_min < min(X[:, 0].min(), X_test[:, 0].min()) and x_max > max(X[:, 0].max(), X_test[:, 0].max())
+    figure = ax.figure
+    assert figure._repr_png_() == figure._repr_png_()  # what a notebook shows is what a second look shows
+    with pytest.raises(ValueError, match="both X_test and y_test"):
+        plot_decision_boundary(model, X, y, X_test=X_test)
+
+
+@pytest.mark.parametrize("output_activation, threshold", [("tanh", 0.0), ("sigmoid", 0.5)])
+def test_boundary_of_a_one_output_scalar_network_uses_the_data_s_own_labels(output_activation, threshold):
+    X, y01 = make_spiral(15, 2, random_state=0)
+    y = y01 * 2 - 1  # micrograd's moons demo labels its classes -1 and 1
+    model = ScalarMLP(2, [4, 1], output_activation=output_activation, seed=0)
+    ax = plot_decision_boundary(model, X, y, resolution=8).axes[0]
+    assert legend_texts(ax) == ["class -1", "class 1"]  # not a third class 0 from a 0/1 prediction
+    image = ax.images[0]
+    x_min, x_max, y_min, y_max = image.get_extent()
+    colours = ax.collections[0].get_facecolors()[:, :3]
+    colour_of = {label: colours[np.flatnonzero(y == label)[0]] for label in (-1, 1)}
+    for row in range(8):
+        for column in range(8):
+            cell = [x_min + (column + 0.5) * (x_max - x_min) / 8, y_min + (row + 0.5) * (y_max - y_min) / 8]
+            expected = 1 if model(cell).data > threshold else -1
+            region = image.to_rgba(image.get_array()[row, column])[:3]
+            assert hue(region)[0] == pytest.approx(hue(colour_of[expected])[0], abs=1e-6)
+
+
+def micrograd_toy_losses(steps=40):
+    """micrograd's README loop: four samples, MLP(3, [4, 4, 1]), squared error, plain SGD."""
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    model = ScalarMLP(3, [4, 4, 1], seed=1)
+    losses = []
+    for _ in range(steps):
+        loss = sum((model(x) - target) ** 2 for x, target in zip(xs, ys))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.05 * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+def test_training_curves_use_a_log_axis_when_the_loss_spans_decades():
+    losses = micrograd_toy_losses()
+    assert losses[0] > 1 and min(losses) < 0.01  # the case the issue names
+    ax = plot_history(losses).axes[0]
+    assert ax.get_yscale() == "log"
+    low, high = ax.get_ylim()
+    assert low <= min(losses) and high >= max(losses)  # the last, small losses are on the picture
+    assert "loss" in ax.get_ylabel() and ax.get_xlabel() == "epoch"
+    flat = plot_history({"loss": [0.7, 0.69, 0.71, 0.68]}).axes[0]
+    assert flat.get_yscale() == "linear" and flat.get_ylabel() == "loss"
+    scores = plot_history({"loss": [3.0, 2.0, 1.0], "accuracy": [0.001, 0.5, 0.9]}).axes[1]
+    assert scores.get_yscale() == "linear"  # a score rising from near 0 is not a loss
+
+
+def test_training_curves_have_whole_epoch_ticks_labels_and_a_legend():
+    X, y = make_spiral(30, 3, random_state=0)
+    history = fit(nn.MLP(2, [8], 3, seed=0), X, y, epochs=3, validation_split=0.2, verbose=0, seed=0)
+    figure = plot_history(history)
+    for ax, name in zip(figure.axes, ["loss", "accuracy"]):
+        first, last = ax.get_xlim()
+        ticks = [tick for tick in ax.get_xticks() if first <= tick <= last]
+        assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks)
+        assert ax.get_xlabel() == "epoch" and name in ax.get_ylabel()
+        assert legend_texts(ax) == [f"train, last {history[name][-1]:.3g}",
+                                    f"validation, last {history['val_' + name][-1]:.3g}"]
+        assert [list(line.get_xdata()) for line in ax.lines] == [[1, 2, 3], [1, 2, 3]]
+    assert plot_history(history, x_label="step").axes[0].get_xlabel() == "step"
+    with pytest.raises(ValueError, match="no epochs"):
+        plot_history([])
+
+
+def graph_labels(dot):
+    import re
+
+    return [quoted or bare for quoted, bare in re.findall(r'label=(?:"([^"]*)"|([^\s\]]+))', dot.source)]
+
+
+def tensor_loss(model):
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    loss = F.cross_entropy(model(Tensor(X)), [0, 1, 2, 0, 1])
+    loss.backward()
+    return loss
+
+
+def test_graph_names_tensor_parameters_after_the_model():
+    model = nn.MLP(2, [8], 3, seed=0)
+    loss = tensor_loss(model)
+    assert not any("weight" in text for text in graph_labels(draw_graph(loss)))  # shapes only, as before
+    for given in (model, dict(model.named_parameters()), list(model.named_parameters())):
+        found = graph_labels(draw_graph(loss, model=given))
+        for name, parameter in model.named_parameters():  # each name on the box of its own parameter
+            assert any(text.startswith(f"{name} | shape {parameter.shape} | data") for text in found), name
+    assert sum(text.split(" | ")[0] in {"0.weight", "0.bias", "2.weight", "2.bias"} for text in found) == 4
+    from scratchgrad.viz import draw_dot
+
+    assert draw_dot(loss, model=model).source == draw_graph(loss, model=model).source
+    with pytest.raises(TypeError, match="module, a dict"):
+        draw_graph(loss, model=42)
+
+
+def test_graph_with_a_model_keeps_a_scalar_neuron_s_own_labels_and_expansion():
+    neuron = Neuron(2, seed=0)
+    out = 2 * neuron([Value(1.0, label="x0"), Value(-2.0, label="x1")])
+    out.backward()
+    found = graph_labels(draw_graph(out, model=neuron))
+    assert any(text.startswith("w0 | data") for text in found) and any(text.startswith("w1*x1") for text in found)
+    assert "2" in found and found.count("*") == 3  # two terms and the constant's product
+    assert not any(text.startswith("w.0") for text in found)
+
+
+@needs_dot
+def test_named_tensor_graph_renders(tmp_path):
+    model = nn.MLP(2, [8], 3, seed=0)
+    svg = html.unescape(save_graph(tensor_loss(model), tmp_path / "g.svg", model=model).read_text())
+    assert ">0.weight</text>" in svg and ">2.bias</text>" in svg

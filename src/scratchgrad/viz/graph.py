@@ -41,8 +41,9 @@ def _summary(array) -> str:
     return f"mean {array.mean():.3f} min {array.min():.3f} max {array.max():.3f}"
 
 
-def _record(node) -> str:
-    fields = [node.label] if node.label else []
+def _record(node, name=None) -> str:
+    label = node.label or name  # a label someone set (a Neuron's w0, w1) says more than a path
+    fields = [label] if label else []
     if isinstance(node.data, np.ndarray):
         fields.append(f"shape {node.data.shape}")
     fields.append(f"data {_summary(node.data)}")
@@ -113,8 +114,36 @@ def _expanded_terms(nodes) -> int:
     return sum(len(terms[0]) for terms in (getattr(node, "_terms", None) for node in nodes) if terms is not None)
 
 
-def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expand_dot=True):
+def parameter_names(model) -> dict:
+    """`{id(parameter): name}` from a module (its `named_parameters()`), a dict of name -> parameter,
+    or `(name, parameter)` pairs."""
+    if hasattr(model, "named_parameters"):
+        pairs = model.named_parameters()
+    elif isinstance(model, dict):
+        pairs = model.items()
+    else:
+        try:
+            pairs = [(name, parameter) for name, parameter in model]
+        except (TypeError, ValueError):
+            raise TypeError(f"draw_graph(model=...) takes a module, a dict of name -> parameter or "
+                            f"(name, parameter) pairs, got {type(model).__name__}") from None
+    names = {}
+    for name, parameter in pairs:
+        if not _is_node(parameter):
+            raise TypeError(f"draw_graph(model=...): {name!r} is a {type(parameter).__name__}, not a Value or Tensor")
+        names.setdefault(id(parameter), str(name))
+    return names
+
+
+def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expand_dot=True, model=None):
     """A `graphviz.Digraph` of everything `root` was computed from (shows itself in Jupyter).
+
+    Each box shows a node's label (`.label`, when set), its data and its gradient, and for a
+    tensor its shape. Pass the network as `model` to name its parameters as PyTorch does:
+    `draw_graph(loss, model=model)` shows `0.weight`, `2.bias` where the boxes showed only shapes,
+    and shades every parameter's box. A label set on the parameter itself (a scalar Neuron's
+    `w0`, `w1`, `b`) is kept. `model` may be a module, `dict(model.named_parameters())`, or any
+    `(name, parameter)` pairs.
 
     `depth` limits the drawing to that many operations back from `root`. A graph with more
     than `max_nodes` nodes is refused (dot would take ages): draw a part of it instead.
@@ -132,11 +161,14 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expa
             f"this graph has {drawn} nodes, more than max_nodes={max_nodes}: draw part of it with "
             f"draw_graph(node, depth=3) (the last 3 operations), start from an inner node, "
             f"{'draw_graph(node, expand_dot=False), ' if drawn > len(nodes) else ''}or raise max_nodes")
+    names = parameter_names(model) if model is not None else {}
     inside = set(map(id, nodes))
     dot = _graphviz().Digraph(format=format, graph_attr={"rankdir": rankdir})
     for node in nodes:
         uid = str(id(node))
-        dot.node(name=uid, label=_record(node), shape="record")
+        name = names.get(id(node))
+        shading = {"style": "filled", "fillcolor": "#dbe9f6"} if name else {}  # what training changes
+        dot.node(name=uid, label=_record(node, name), shape="record", **shading)
         if not node._op or not any(id(child) in inside for child in node._prev):
             continue
         if expand_dot and getattr(node, "_terms", None) is not None:  # a Value.dot

@@ -329,6 +329,8 @@ def legend_texts(ax):
 def test_boundary_legend_names_classes_and_axes_name_features():
     from sklearn.linear_model import LogisticRegression
 
+    from scratchgrad.errors import InvalidParameterError
+
     X, y = three_blobs()
     model = LogisticRegression().fit(X, y)
     ax = plot_decision_boundary(model, X, y, resolution=20).axes[0]
@@ -338,6 +340,8 @@ def test_boundary_legend_names_classes_and_axes_name_features():
                                 feature_names=["petal length", "petal width"]).axes[0]
     assert legend_texts(ax) == ["setosa", "versicolor", "virginica"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("petal length", "petal width")
+    with pytest.raises(InvalidParameterError, match="2 names for 3 classes"):
+        plot_decision_boundary(model, X, y, resolution=5, class_names=["setosa", "versicolor"])
     names = np.array(["cat", "dog", "eel"])
     ax = plot_decision_boundary(LogisticRegression().fit(X, names[y]), X, names[y], resolution=20).axes[0]
     assert legend_texts(ax) == ["cat", "dog", "eel"]
@@ -469,8 +473,12 @@ def test_graph_names_tensor_parameters_after_the_model():
     from scratchgrad.viz import draw_dot
 
     assert draw_dot(loss, model=model).source == draw_graph(loss, model=model).source
-    with pytest.raises(TypeError, match="module, a dict"):
+    from scratchgrad.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="module, a dict"):
         draw_graph(loss, model=42)
+    with pytest.raises(InvalidParameterError, match="'first' is a str"):
+        draw_graph(loss, model={"first": "not a parameter"})
 
 
 def test_graph_with_a_model_keeps_a_scalar_neuron_s_own_labels_and_expansion():
@@ -488,3 +496,15 @@ def test_named_tensor_graph_renders(tmp_path):
     model = nn.MLP(2, [8], 3, seed=0)
     svg = html.unescape(save_graph(tensor_loss(model), tmp_path / "g.svg", model=model).read_text())
     assert ">0.weight</text>" in svg and ">2.bias</text>" in svg
+
+
+def test_graphs_without_the_graphviz_package_name_the_extra_to_install():
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.modules['graphviz'] = None  # as if it were not installed\n"
+            "from scratchgrad import Value\nfrom scratchgrad.errors import MissingDependencyError\n"
+            "from scratchgrad.viz import draw_graph\n"
+            "try:\n    draw_graph(Value(1.0) * 2)\nexcept MissingDependencyError as error:\n    print(error)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'scratchgrad[viz]'" in result.stdout

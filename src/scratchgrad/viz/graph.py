@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InvalidParameterError, MissingDependencyError
+
 INSTALL_DOT = ("rendering needs Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
                "brew install graphviz (macOS), or see graphviz.org/download; the DOT text is in .source")
 
@@ -20,7 +22,7 @@ def _graphviz():
     try:
         import graphviz
     except ImportError:
-        raise ImportError("drawing graphs needs the graphviz package: pip install 'scratchgrad[viz]'") \
+        raise MissingDependencyError("drawing graphs needs the graphviz package: pip install 'scratchgrad[viz]'") \
             from None
     return graphviz
 
@@ -125,12 +127,13 @@ def parameter_names(model) -> dict:
         try:
             pairs = [(name, parameter) for name, parameter in model]
         except (TypeError, ValueError):
-            raise TypeError(f"draw_graph(model=...) takes a module, a dict of name -> parameter or "
+            raise InvalidParameterError(f"draw_graph(model=...) takes a module, a dict of name -> parameter or "
                             f"(name, parameter) pairs, got {type(model).__name__}") from None
     names = {}
     for name, parameter in pairs:
         if not _is_node(parameter):
-            raise TypeError(f"draw_graph(model=...): {name!r} is a {type(parameter).__name__}, not a Value or Tensor")
+            raise InvalidParameterError(f"draw_graph(model=...): {name!r} is a {type(parameter).__name__}, "
+                                        f"not a Value or Tensor")
         names.setdefault(id(parameter), str(name))
     return names
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import graph
-from ..errors import MissingDependencyError
+from ..errors import InvalidParameterError, MissingDependencyError
 from ..tensor import Tensor
 from ..value import Value
 
@@ -153,7 +153,7 @@ def _class_names(labels, class_names):
         return [str(class_names.get(label, label)) for label in labels]
     class_names = list(class_names)
     if len(class_names) < len(labels):
-        raise ValueError(f"class_names has {len(class_names)} names for {len(labels)} classes "
+        raise InvalidParameterError(f"class_names has {len(class_names)} names for {len(labels)} classes "
                          f"({', '.join(map(str, labels))}): give one per class, in sorted order, or a dict")
     return [str(name) for name in class_names[:len(labels)]]
 
@@ -165,7 +165,8 @@ def _feature_names(feature_names, columns, model):
         return ["x1", "x2"]
     feature_names = [str(name) for name in feature_names]
     if len(feature_names) != 2:
-        raise ValueError(f"feature_names needs two names (the horizontal and vertical axes), got {feature_names}")
+        raise InvalidParameterError(f"feature_names needs two names (the horizontal and vertical axes), "
+                                    f"got {feature_names}")
     return feature_names
 
 
@@ -213,18 +214,18 @@ def plot_decision_boundary(model, X, y, title=None, resolution=None, ax=None, pa
     The legend names the classes: `class_names` (a list in the order of the sorted labels, or a
     dict from label to name), else the labels. The axes name the features: `feature_names`, else a
     DataFrame's columns, else x1 and x2. `resolution` is the number of grid points per axis: 200,
-    or 60 for a scalar-engine network, which predicts one row at a time.
+    or 100 for a scalar-engine network, which predicts one row at a time.
     """
     X, y, columns = _points(X, y, "X")
     point_sets = [(X, y, TRAIN_MARKER, "train")]
     if (X_test is None) != (y_test is None):
-        raise ValueError("pass both X_test and y_test to draw the test points, or neither")
+        raise InvalidParameterError("pass both X_test and y_test to draw the test points, or neither")
     if X_test is not None:
         X_test, y_test, _ = _points(X_test, y_test, "X_test")
         point_sets.append((X_test, y_test, TEST_MARKER, "test"))
     is_scalar = hasattr(model, "parameters") and not hasattr(model, "predict") and model.parameters() \
         and isinstance(model.parameters()[0], Value)
-    resolution = resolution or (60 if is_scalar else 200)
+    resolution = resolution or (100 if is_scalar else 200)
     given = np.unique(np.concatenate([labels for _, labels, _, _ in point_sets]))
     predict = _predictor(model, given, columns)
 

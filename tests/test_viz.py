@@ -425,6 +425,7 @@ def test_training_curves_use_a_log_axis_when_the_loss_spans_decades():
     low, high = ax.get_ylim()
     assert low <= min(losses) and high >= max(losses)  # the last, small losses are on the picture
     assert "loss" in ax.get_ylabel() and ax.get_xlabel() == "epoch"
+    assert ax.yaxis.get_major_formatter()(0.01, 0) == "0.01"  # plain numbers a learner reads, not 10^-2
     flat = plot_history({"loss": [0.7, 0.69, 0.71, 0.68]}).axes[0]
     assert flat.get_yscale() == "linear" and flat.get_ylabel() == "loss"
     scores = plot_history({"loss": [3.0, 2.0, 1.0], "accuracy": [0.001, 0.5, 0.9]}).axes[1]

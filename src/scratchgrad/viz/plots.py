@@ -296,6 +296,21 @@ def spans_decades(values, decades=LOG_SCALE_DECADES):
     return values.size > 1 and values.min() > 0 and values.max() / values.min() > 10 ** decades
 
 
+def _log_axis(ax, values):
+    """A log y axis labelled in plain numbers (0.02, 0.1, 1), not 2 x 10^-2."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    values = values[np.isfinite(values)]
+    if np.log10(values.max() / values.min()) < 3:  # few powers of ten: label 2 and 5 times each as well
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(plain)
+    else:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def draw_history(axes, logs, epochs=None, x_label="epoch"):
     """Draw one panel per quantity of `logs` on `axes` (as many as `curve_names(logs)`).
 
@@ -318,9 +333,9 @@ def draw_history(axes, logs, epochs=None, x_label="epoch"):
         ax.set_xlabel(x_label)
         ax.set_ylabel(name)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-        if any(word in name.lower() for word in SHRINKING_TOWARD_ZERO) and \
-                spans_decades(np.concatenate([np.asarray(v, dtype=float) for v in curves.values()])):
-            ax.set_yscale("log")
+        values = np.concatenate([np.asarray(v, dtype=float) for v in curves.values()])
+        if any(word in name.lower() for word in SHRINKING_TOWARD_ZERO) and spans_decades(values):
+            _log_axis(ax, values)
             ax.set_ylabel(f"{name} (log scale)")
         ax.grid(alpha=0.3)
         ax.legend()

@@ -357,7 +357,9 @@ def test_boundary_takes_feature_names_from_a_dataframe():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scikit-learn warns when a model fitted on names is given none
         ax = plot_decision_boundary(model, frame, y, resolution=20).axes[0]
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal length", "sepal width")
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal length", "sepal width")
+        ax = plot_decision_boundary(model, X, y, resolution=20).axes[0]  # the names the model was fitted with
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal length", "sepal width")
 
 
 def test_boundary_tells_train_and_test_points_apart_and_scores_each():

@@ -97,13 +97,14 @@ def _two_classes(outputs, threshold, labels):
     return np.where(np.asarray(outputs, dtype=float).ravel() > threshold, high, low)
 
 
-def _predictor(model, labels, columns=None):
+def _predictor(model, labels):
     """A function from an (n, 2) array to class labels, for any kind of classifier."""
     if hasattr(model, "predict"):  # a scratchgrad or scikit-learn estimator
-        if columns is not None and hasattr(model, "feature_names_in_"):  # fitted on a DataFrame: keep its names
+        columns = getattr(model, "feature_names_in_", None)
+        if columns is not None:  # fitted on a DataFrame: give it one with the same names, or it warns
             import pandas as pd
 
-            return lambda X: np.asarray(model.predict(pd.DataFrame(X, columns=columns)))
+            return lambda X: np.asarray(model.predict(pd.DataFrame(X, columns=list(columns))))
         return lambda X: np.asarray(model.predict(X))
     if hasattr(model, "layers") and hasattr(model, "parameters") and isinstance(model.parameters()[0], Value):
         def predict_scalar(X):  # a scalar MLP, one row at a time
@@ -227,7 +228,7 @@ def plot_decision_boundary(model, X, y, title=None, resolution=None, ax=None, pa
         and isinstance(model.parameters()[0], Value)
     resolution = resolution or (100 if is_scalar else 200)
     given = np.unique(np.concatenate([labels for _, labels, _, _ in point_sets]))
-    predict = _predictor(model, given, columns)
+    predict = _predictor(model, given)
 
     every_point = np.concatenate([points for points, _, _, _ in point_sets])
     pad = 0.1 * (every_point.max(axis=0) - every_point.min(axis=0) + 1e-9)

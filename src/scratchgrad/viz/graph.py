@@ -148,6 +148,14 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expa
     `w0`, `w1`, `b`) is kept. `model` may be a module, `dict(model.named_parameters())`, or any
     `(name, parameter)` pairs.
 
+    >>> from scratchgrad import Tensor, nn
+    >>> model = nn.MLP(2, [4], 3, seed=0)
+    >>> loss = model(Tensor([[0.5, -1.0]])).sum()
+    >>> loss.backward()
+    >>> graph = draw_graph(loss, model=model)  # in Jupyter, `graph` shows the picture
+    >>> [name for name in ("0.weight", "0.bias", "2.weight", "2.bias") if f'label="{name} |' in graph.source]
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+
     `depth` limits the drawing to that many operations back from `root`. A graph with more
     than `max_nodes` nodes is refused (dot would take ages): draw a part of it instead.
     `expand_dot=False` draws a neuron's weighted sum as the single `dot` node the engine

@@ -216,6 +216,13 @@ def plot_decision_boundary(model, X, y, title=None, resolution=None, ax=None, pa
     dict from label to name), else the labels. The axes name the features: `feature_names`, else a
     DataFrame's columns, else x1 and x2. `resolution` is the number of grid points per axis: 200,
     or 100 for a scalar-engine network, which predicts one row at a time.
+
+    >>> from scratchgrad import datasets, nn
+    >>> X, y = datasets.make_spiral(30, 3, random_state=0)
+    >>> figure = plot_decision_boundary(nn.MLP(2, [8], 3, seed=0), X, y, resolution=20,
+    ...                                 class_names=["arm A", "arm B", "arm C"])
+    >>> [text.get_text() for text in figure.legends[0].get_texts()]
+    ['arm A', 'arm B', 'arm C']
     """
     X, y, columns = _points(X, y, "X")
     point_sets = [(X, y, TRAIN_MARKER, "train")]
@@ -346,7 +353,13 @@ def plot_history(history, path=None, x_label="epoch"):
     """Loss and each metric per epoch, training and validation, from `fit`'s History, a dict or a list.
 
     A hand-written loop's list of losses works as it is: `plot_history(losses)` (pass
-    `x_label="step"` if each entry is one update rather than one epoch).
+    `x_label="step"` if each entry is one update rather than one epoch). A loss falling over more
+    than 1.5 powers of ten is drawn on a log axis, so that its last, small values show:
+
+    >>> figure = plot_history([6.2, 1.3, 0.31, 0.052, 0.0047])
+    >>> axes = figure.axes[0]
+    >>> axes.get_yscale(), axes.get_xlabel(), axes.get_ylabel()
+    ('log', 'epoch', 'loss (log scale)')
     """
     logs = _history_logs(history)
     names = curve_names(logs)

@@ -153,8 +153,8 @@ def draw_graph(root, format="svg", rankdir="LR", max_nodes=500, depth=None, expa
     >>> loss = model(Tensor([[0.5, -1.0]])).sum()
     >>> loss.backward()
     >>> graph = draw_graph(loss, model=model)  # in Jupyter, `graph` shows the picture
-    >>> [name for name in ("0.weight", "0.bias", "2.weight", "2.bias") if f'label="{name} |' in graph.source]
-    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> print(*(name for name in ("0.weight", "0.bias", "2.weight", "2.bias") if f'label="{name} |' in graph.source))
+    0.weight 0.bias 2.weight 2.bias
 
     `depth` limits the drawing to that many operations back from `root`. A graph with more
     than `max_nodes` nodes is refused (dot would take ages): draw a part of it instead.

@@ -221,8 +221,8 @@ def plot_decision_boundary(model, X, y, title=None, resolution=None, ax=None, pa
     >>> X, y = datasets.make_spiral(30, 3, random_state=0)
     >>> figure = plot_decision_boundary(nn.MLP(2, [8], 3, seed=0), X, y, resolution=20,
     ...                                 class_names=["arm A", "arm B", "arm C"])
-    >>> [text.get_text() for text in figure.legends[0].get_texts()]
-    ['arm A', 'arm B', 'arm C']
+    >>> print(*(text.get_text() for text in figure.legends[0].get_texts()), sep=", ")
+    arm A, arm B, arm C
     """
     X, y, columns = _points(X, y, "X")
     point_sets = [(X, y, TRAIN_MARKER, "train")]

@@ -144,3 +144,46 @@ def test_clip_grad_norm_matches_torch():
     assert total == pytest.approx(torch_total.item(), rel=1e-12)
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)
+
+
+def test_adam_counts_steps_per_parameter_as_pytorch_does():
+    """A parameter without a gradient at a step does not count that step (bias correction)."""
+    ours = [Tensor(np.array([1.0, -2.0]), requires_grad=True), Tensor(np.array([0.5]), requires_grad=True)]
+    theirs = [torch.tensor(p.data, requires_grad=True) for p in ours]
+    ours_optimizer, torch_optimizer = optim.Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+    for step in range(4):
+        used = [0, 1] if step else [0]  # the second parameter gets no gradient at the first step
+        ours_optimizer.zero_grad()
+        torch_optimizer.zero_grad()
+        sum((ours[i] * ours[i]).sum() for i in used).backward()
+        sum((theirs[i] * theirs[i]).sum() for i in used).backward()
+        ours_optimizer.step()
+        torch_optimizer.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12)
+
+
+def test_a_checkpoint_with_a_parameter_that_never_got_a_gradient_resumes(tmp_path):
+    from scratchgrad import fit, nn
+
+    class WithSpare(nn.Module):
+        def __init__(self, seed):
+            self.used, self.spare = nn.MLP(3, [4], 2, seed=seed, dtype=np.float64), nn.Linear(2, 2, seed=seed)
+
+        def forward(self, x):
+            return self.used(x)
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = (X[:, 0] > 0).astype(int)
+
+    def train(epochs, resume):
+        model = WithSpare(0)
+        fit(model, X, y, optimizer=optim.Adam(model.parameters(), lr=0.01), epochs=epochs, batch_size=5, seed=1,
+            verbose=0, checkpoint_dir=tmp_path / ("straight" if epochs == 4 and not resume else "run"),
+            resume_from=tmp_path / "run" if resume else None)
+        return model
+
+    train(2, resume=False)
+    resumed, straight = train(4, resume=True), train(4, resume=False)
+    for a, b in zip(resumed.parameters(), straight.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)

@@ -159,13 +159,20 @@ def checksum(arrays: dict, text: dict) -> str:
         if key != "checksum":
             digest.update(json.dumps([key, text[key]]).encode())
     for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name])
+        array = _contiguous(arrays[name])
         digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()
 
 
 # ---- files ----
+
+
+def _contiguous(array):
+    """`array` in C order (safetensors scrambles strided arrays); unlike np.ascontiguousarray,
+    a 0-d array stays 0-d."""
+    array = np.asarray(array)
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
 
 
 def _atomic_write(path, data: bytes):
@@ -213,7 +220,7 @@ def _process_alive(pid):
 def write_file(path, arrays: dict, metadata: dict):
     """Save `{name: array}` with JSON-ready `metadata` (each value stored as JSON text)."""
     safetensors_numpy, _, _ = _safetensors()
-    arrays = {name: np.ascontiguousarray(array) for name, array in arrays.items()}  # see NOTES: strided arrays
+    arrays = {name: _contiguous(array) for name, array in arrays.items()}  # see NOTES: strided arrays
     text = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "library_version": __version__}
     for key, value in metadata.items():
         if key in _RESERVED:

@@ -26,6 +26,7 @@ class Optimizer:
     """
 
     STATE_KEYS = ()  # the names of the per-parameter state arrays an update rule keeps
+    SCALAR_STATE = ()  # those among them that are one number (Adam's step count), not parameter-shaped
 
     def __init__(self, params, lr):
         self.params = list(params)
@@ -103,26 +104,28 @@ class Optimizer:
             raise ValueError(f"{name}.load_state_dict: the state has {parts} parts, this optimizer "
                              f"{len(self.params)} parameters")
         for i, (part, p) in enumerate(zip(state, self.params)):
-            if not isinstance(part, dict) or not set(part) <= set(self.STATE_KEYS):
+            if not isinstance(part, dict) or set(part) not in (set(), set(self.STATE_KEYS)):
                 raise ValueError(f"{name}.load_state_dict: parameter {i}'s state has "
-                                 f"{sorted(part) if isinstance(part, dict) else part!r}, expected some of "
-                                 f"{list(self.STATE_KEYS)}")
+                                 f"{sorted(part) if isinstance(part, dict) else part!r}, expected nothing (no "
+                                 f"step yet) or all of {list(self.STATE_KEYS)}")
             for key, value in part.items():
                 value = np.asarray(value)
-                if value.shape != np.shape(p.data) or value.dtype.kind != "f":
+                shape = () if key in self.SCALAR_STATE else np.shape(p.data)
+                if value.shape != shape or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
                     raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key} has shape {value.shape} "
-                                     f"({value.dtype}), the parameter {np.shape(p.data)}")
+                                     f"({value.dtype}), expected finite numbers of shape {shape}")
 
     def load_state_dict(self, state_dict):
         """Restore a `state_dict()`; everything is checked before anything changes."""
         self.check_state_dict(state_dict)
         self.lr = state_dict["lr"]
         self.step_count = int(state_dict["step_count"])
-        state = [{k: np.array(v, dtype=np.result_type(p.data)) for k, v in s.items()}
-                 for s, p in zip(state_dict["state"], self.params)]
-        if self._pack is not None:
-            self._pack.load_state(state)
-        else:
+        state = [{k: np.array(v, dtype=np.float64 if k in self.SCALAR_STATE else np.result_type(p.data))
+                  for k, v in s.items()} for s, p in zip(state_dict["state"], self.params)]
+        if self._pack is not None and not self._pack.load_state(state):
+            self._pack.unpack()  # the parameters' states differ (some had no gradient): one by one from now on
+            self._pack = None
+        if self._pack is None:
             self.state = state
 
     def __repr__(self):
@@ -182,19 +185,31 @@ class _FlatPack:
     def unpacked_state(self):
         per_parameter = [{} for _ in self.params]
         for key, flat in self.state.items():
-            for state, part in zip(per_parameter, self._split(flat)):
+            parts = [flat] * len(self.params) if flat.ndim == 0 else self._split(flat)  # a count is everyone's
+            for state, part in zip(per_parameter, parts):
                 state[key] = part
         return per_parameter
 
     def load_state(self, per_parameter):
-        keys = {key for state in per_parameter for key in state}
+        """Take per-parameter state in; False (nothing changed) if it cannot be one flat state."""
+        keys = set(per_parameter[0])
         if any(set(state) != keys for state in per_parameter):
-            raise ValueError("packed optimizer state must hold the same entries for every parameter")
-        self.state = {key: np.concatenate([state[key].ravel() for state in per_parameter]) for key in keys}
+            return False
+        flat = {}
+        for key in keys:
+            parts = [state[key] for state in per_parameter]
+            if parts[0].ndim == 0:
+                if any(part != parts[0] for part in parts):
+                    return False
+                flat[key] = parts[0].copy()
+            else:
+                flat[key] = np.concatenate([part.ravel() for part in parts])
+        self.state = flat
+        return True
 
     def unpack(self):
         """Per-parameter state and separate `p.data` arrays again, for updating one by one."""
-        state = [{key: value.copy() for key, value in s.items()} for s in self.unpacked_state()]
+        state = [{key: np.array(value) for key, value in s.items()} for s in self.unpacked_state()]
         for p in self.params:
             p.data = p.data.copy()
         return state
@@ -234,7 +249,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba); `weight_decay` adds an L2 term to the gradient, as torch.optim.Adam."""
 
     decoupled = False
-    STATE_KEYS = ("mean", "square")
+    STATE_KEYS = ("mean", "square", "step")
+    SCALAR_STATE = ("step",)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
@@ -252,7 +268,8 @@ class Adam(Optimizer):
             else:
                 grad = grad + self.weight_decay * data
         if "mean" not in state:
-            state["mean"], state["square"] = np.zeros_like(data), np.zeros_like(data)
+            state["mean"], state["square"], state["step"] = np.zeros_like(data), np.zeros_like(data), np.zeros(())
+        state["step"] += 1  # per parameter, as in PyTorch: a step without a gradient does not count
         mean, square = state["mean"], state["square"]
         step = self._scratch(data)  # every temporary below is this one array, allocated once
         np.subtract(grad, mean, out=step)
@@ -262,7 +279,7 @@ class Adam(Optimizer):
         step -= square
         step *= 1 - beta2
         square += step  # square = beta2 * square + (1 - beta2) * grad²
-        t = self.step_count
+        t = float(state["step"])
         # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps)
         np.sqrt(square, out=step)
         step *= 1 / math.sqrt(1 - beta2**t)

@@ -331,3 +331,16 @@ def test_any_checkpoint_entry_is_resumed_or_refused_with_one_model_file_error(tm
         io.load_checkpoint(crafted, model, optimizer, np.random.default_rng())
     except ModelFileError as error:
         assert "crafted" in str(error)
+
+
+def test_frozen_weights_are_saved_and_a_weight_shared_between_layers_is_refused(tmp_path):
+    model = _mlp()
+    model[0].bias.requires_grad = False  # frozen: not trained, still part of the model
+    assert "0.bias" not in dict(model.named_parameters()) and "0.bias" in model.state_dict()
+    io.save(model, tmp_path / "frozen.safetensors")
+    np.testing.assert_array_equal(outputs(io.load(tmp_path / "frozen.safetensors")), outputs(model))
+    tied = nn.Sequential(nn.Linear(3, 3, seed=0), nn.Tanh(), nn.Linear(3, 3, seed=1))
+    tied[2].weight = tied[0].weight
+    with pytest.raises(TypeError, match=r"missing \['2.weight'\].*use the same layer twice"):
+        io.save(tied, tmp_path / "tied.safetensors")
+    assert not (tmp_path / "tied.safetensors").exists()

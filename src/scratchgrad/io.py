@@ -311,7 +311,14 @@ def save(model, path, metadata=None):
         json.dumps(metadata, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise TypeError(f"metadata must be JSON-ready (numbers, strings, lists, dicts): {error}") from None
-    write_file(path, model.state_dict(), {"architecture": describe(model), "extra": metadata})
+    architecture, state = describe(model), model.state_dict()
+    try:
+        _check_tensors(_expected_shapes(architecture), state, what="its layers' settings")
+    except ModelFileError as error:
+        raise TypeError(f"cannot save this {type(model).__name__}: {error}. A weight shared between two layers "
+                        f"(`b.weight = a.weight`) cannot be described by layer settings: use the same layer twice "
+                        f"instead, or save_weights()") from None
+    write_file(path, state, {"architecture": architecture, "extra": metadata})
 
 
 def load_bundle(path):

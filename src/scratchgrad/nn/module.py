@@ -15,13 +15,15 @@ from ..tensor import Tensor
 from ..value import Value
 
 
-def _is_parameter(x) -> bool:
-    return isinstance(x, (Value, Tensor)) and x.requires_grad and not x._prev
+def _is_leaf(x) -> bool:
+    """A Value or Tensor not computed from others: a parameter (trained if it requires grad), or a
+    constant the module keeps (a frozen weight); `state_dict()` saves both."""
+    return isinstance(x, (Value, Tensor)) and not x._prev
 
 
 def _members_of(item, name):
-    """`(name, item)` for each Module or parameter in `item`, looking into lists, tuples and dicts."""
-    if isinstance(item, Module) or _is_parameter(item):
+    """`(name, item)` for each Module or leaf tensor in `item`, looking into lists, tuples and dicts."""
+    if isinstance(item, Module) or _is_leaf(item):
         yield name, item
     elif isinstance(item, (list, tuple)):
         for index, element in enumerate(item):
@@ -79,8 +81,13 @@ class Module:
     def named_parameters(self, prefix: str = ""):
         """Yield `(name, parameter)` pairs, names dotted like PyTorch's (`layers.0.weight`).
 
-        A parameter shared by two layers, or a layer used twice, counts once.
+        Parameters are the leaf tensors that require grad: what an optimizer trains. A
+        parameter shared by two layers, or a layer used twice, counts once.
         """
+        return ((name, leaf) for name, leaf in self._named_leaves(prefix) if leaf.requires_grad)
+
+    def _named_leaves(self, prefix=""):
+        """Every leaf tensor, trained or frozen, each once: what `state_dict()` holds."""
         seen = set()
         for module_name, module in self.named_modules(prefix):
             for name, member in module._members():
@@ -110,8 +117,8 @@ class Module:
     # ---- weights in and out ----
 
     def state_dict(self) -> dict:
-        """`{name: array}`, a copy of every parameter's data (a Value's as a 0-d array)."""
-        return {name: np.array(p.data) for name, p in self.named_parameters()}
+        """`{name: array}`, a copy of every leaf tensor's data, frozen ones included (a Value's as a 0-d array)."""
+        return {name: np.array(p.data) for name, p in self._named_leaves()}
 
     def load_state_dict(self, state: dict):
         """Copy weights in from `state`; names and shapes must match exactly.
@@ -121,7 +128,7 @@ class Module:
         """
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict expects a dict of arrays, got {type(state).__name__}")
-        parameters = dict(self.named_parameters())
+        parameters = dict(self._named_leaves())
         missing = [name for name in parameters if name not in state]
         unexpected = [name for name in state if name not in parameters]
         if missing or unexpected:

@@ -181,3 +181,39 @@ def test_estimators_compiled_equal_eager(monkeypatch, kind):
     assert compiled.loss_curve_ == eager.loss_curve_
     for a, b in zip(compiled.coefs_ + compiled.intercepts_, eager.coefs_ + eager.intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+class _ChangeModel:
+    """A callback that changes the model between epochs, as a user's callback may."""
+
+    def __init__(self, change):
+        self.change = change
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            self.change(self.model)
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+
+@pytest.mark.parametrize("change", [
+    lambda model: setattr(model[2], "p", 0.5),  # dropout switched on
+    lambda model: model[2].eval(),  # one layer to eval mode
+    lambda model: model.layers.__setitem__(1, nn.Tanh()),  # a layer replaced
+    lambda model: setattr(model[0].bias, "requires_grad", False),  # a weight frozen
+], ids=["dropout-on", "layer-eval", "replaced", "frozen"])
+def test_a_callback_changing_the_model_mid_fit_is_followed_as_eagerly(change):
+    from scratchgrad import fit
+
+    results = []
+    for compile in (True, False):
+        model = nn.MLP(5, [8], 3, activation="relu", dropout=1e-9, seed=0, dtype=np.float64)
+        model[2].p = 0.0
+        fit(model, X, CLASSES, optimizer=optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=4,
+            batch_size=10, seed=3, verbose=0, compile=compile, callbacks=[_ChangeModel(change)])
+        results.append([p.data.copy() for p in model.parameters()] + [model[0].bias.data.copy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

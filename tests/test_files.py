@@ -344,3 +344,17 @@ def test_frozen_weights_are_saved_and_a_weight_shared_between_layers_is_refused(
     with pytest.raises(TypeError, match=r"missing \['2.weight'\].*use the same layer twice"):
         io.save(tied, tmp_path / "tied.safetensors")
     assert not (tmp_path / "tied.safetensors").exists()
+
+
+def test_saving_again_keeps_a_private_file_private_and_follows_symlinks(tmp_path):
+    path = tmp_path / "m[1].safetensors"  # glob characters in the name
+    io.save(_mlp(), path)
+    path.chmod(0o600)
+    leftover = tmp_path / ".m[1].safetensors.999999999-dead.partial"
+    leftover.write_bytes(b"half")
+    io.save(_mlp(), path)
+    assert path.stat().st_mode & 0o777 == 0o600 and not leftover.exists()
+    link = tmp_path / "latest.safetensors"
+    link.symlink_to(path)
+    io.save(_appended(), link)
+    assert link.is_symlink() and type(io.load(path)) is type(_appended())

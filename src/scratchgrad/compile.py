@@ -59,6 +59,8 @@ class CompiledStep:
             raise CompileError("the model mixes float32 and float64 parameters")
         if len({id(p) for p in parameters}) != len(parameters):
             raise CompileError("a layer is used twice")
+        if not all(p.requires_grad for p in parameters):
+            raise CompileError("a weight is frozen (requires_grad=False)")
         if {id(p) for p in optimizer.params} != {id(p) for p in parameters} or \
                 len(optimizer.params) != len(parameters):
             raise CompileError("the optimizer does not train exactly the model's parameters")
@@ -75,6 +77,15 @@ class CompiledStep:
         self._gradient_list = [self.gradients[id(p)] for p in optimizer.params]
         self.check_targets = True  # False once the caller has checked every target up front
         self._plans = {}
+        self._signature = _signature(model)
+
+    def matches_model(self):
+        """False if the model changed since recording (a layer added or replaced, a setting, train or
+        eval on one layer, a weight frozen): then record anew. `fit` asks when callbacks could change it."""
+        try:
+            return _signature(self.model) == self._signature
+        except CompileError:
+            return False
 
     def __call__(self, X, y):
         """One training step on the batch `(X, y)`; returns `(loss value, outputs array)`.
@@ -108,6 +119,14 @@ class CompiledStep:
         if plan is None or not plan.still_valid():
             plan = self._plans[key] = _Plan(self, batch_size)
         return plan
+
+
+def _signature(model):
+    """What a recording depends on, besides the weights' values: each layer, its settings and mode."""
+    return tuple((id(layer), layer.training, tuple(layer.config().items()),
+                  tuple(p.requires_grad for p in (getattr(layer, "weight", None), getattr(layer, "bias", None))
+                        if p is not None))
+                 for layer in _leaf_layers(model))
 
 
 def _leaf_layers(module):

@@ -12,12 +12,14 @@ renames it over the old one, so an interrupted save leaves the previous file as 
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import inspect
 import json
 import math
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -178,10 +180,13 @@ def _contiguous(array):
 def _atomic_write(path, data: bytes):
     """Write `data` to `path` through a temporary file and a rename: all or nothing.
 
-    The file gets the permissions of any file the user creates (the umask decides). A save
-    killed midway may leave its temporary file; the next save to the same path removes it.
+    A new file gets the permissions of any file the user creates (the umask decides); a file
+    saved again keeps its own. A save killed midway may leave its temporary file; the next
+    save to the same path removes it. Saving through a symbolic link updates its target.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()  # update the file the link points to, and keep the link
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'model.safetensors'}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +194,8 @@ def _atomic_write(path, data: bytes):
     temporary = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial"
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        if path.exists():  # a file saved again keeps its permissions (a private one stays private)
+            os.chmod(descriptor, stat.S_IMODE(path.stat().st_mode))
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -201,7 +208,7 @@ def _atomic_write(path, data: bytes):
 
 def _remove_stale_temporaries(path):
     """Remove temporaries of earlier saves to `path` whose process is gone."""
-    for leftover in path.parent.glob(f".{path.name}.*.partial"):
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
         pid = leftover.name[len(path.name) + 2:].split("-")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
@@ -461,7 +468,7 @@ def load_checkpoint(path, model, optimizer, rng):
                 raise ValueError("another kind of generator")
         optimizer_state = {"lr": float(info["lr"]), "step_count": info["step_count"], "state": state}
         optimizer.check_state_dict(optimizer_state)
-    except (TypeError, ValueError, KeyError) as error:
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
         fail(f"its optimizer state or random generators are not valid: {error}")
 
     model.load_state_dict(weights)  # checked above: from here on nothing can fail

@@ -384,6 +384,8 @@ def _prepare(X, y, dtype, loss_name):
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
+    if len(X) == 0:
+        raise ValueError("X has no rows: there is nothing to train on")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     for name, what, array in (("X", "features", X), ("y", "targets", y)):
@@ -489,6 +491,7 @@ class _Run:
     validation_data: tuple | None
     loss: object
     compiled: object = None  # a CompiledStep, or None to train eagerly
+    compile: object = "auto"  # fit's `compile` argument
 
 
 def _run_epoch(run, epoch, history):
@@ -517,6 +520,8 @@ def _train_one_epoch(run, epoch):
             Xb, yb, batch_number = run.X[rows], run.y[rows], index + 1
             for callback in callbacks:
                 callback.on_batch_begin(index)
+            if callbacks and run.compiled is not None and not run.compiled.matches_model():
+                run.compiled = _compiled_step(run.compile, run)  # a callback changed the model: record anew
             if run.compiled is not None:  # the same arithmetic, recorded once (compile.py)
                 value, outputs = run.compiled.forward_loss(Xb, yb)
                 guard.check_loss(value, epoch + 1, batch_number)
@@ -705,6 +710,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer=None, epochs=10, batch_size
                metrics=metrics, batch_size=batch_size, shuffle=shuffle, rng=rng,
                callbacks=_attach(callbacks, model, optimizer, state), epochs=epochs, verbose=verbose,
                guard=DivergenceGuard(model.parameters()), validation_data=validation_data)
+    run.compile = compile
     run.compiled = _compiled_step(compile, run)
     for callback in run.callbacks:
         callback.on_train_begin()

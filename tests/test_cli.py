@@ -39,6 +39,7 @@ def trained_run(iris_csv, tmp_path_factory):
     return work / "run"
 
 
+@pytest.mark.slow
 def test_demo_quick_writes_a_complete_run_folder(tmp_path):
     result = scratchgrad("demo", "spiral", "--quick", "--out", "runs/spiral", "--verbose", "0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -111,6 +111,7 @@ def test_seed_002_toy_network_reaches_loss_below_001_in_100_steps():
     assert min(losses) < 0.01
 
 
+@pytest.mark.slow
 def test_seed_004_regression_beats_the_seed():
     """The seed reached MSE 0.64 after 50 epochs of lr 0.01; lr 0.05 does better."""
     finals = []

@@ -148,6 +148,7 @@ def test_explicit_encoding_and_delimiter(tmp_path):
     assert "categorical  b (2 values)" in result.stdout
 
 
+@pytest.mark.slow
 def test_count_target_is_regressed_and_task_overrides(tmp_path):
     make_messy_table(300, "count", random_state=2).to_csv(tmp_path / "calls.csv", index=False)
     result = scratchgrad("train", "calls.csv", "--target", "support_calls", "--epochs", "3", "--verbose", "0",

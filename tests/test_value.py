@@ -211,6 +211,7 @@ def test_second_backward_doubles_leaves_only_like_torch():
     assert a.grad == 2 * first[0] and c.grad == first[2]  # intermediate: not doubled
 
 
+@pytest.mark.slow
 def test_deep_chain_has_no_recursion_error():
     x = Value(1.0)
     y = x

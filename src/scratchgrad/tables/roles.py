@@ -126,7 +126,8 @@ def _feature_role(name, column, forced_categorical, chosen):
     if len(present) == 0:
         return "skip", "empty"
     if present.nunique() <= 1 and len(present) == len(column):
-        return "skip", f"constant: {present.iloc[0]!r}"
+        value = present.iloc[0]
+        return "skip", f"constant: {value.item() if hasattr(value, 'item') else value!r}"
     if forced_categorical:
         return "categorical", None
     numbers, not_numbers = as_numbers(column)

@@ -270,6 +270,7 @@ def write_plots(folder, run, plots_2d):
                 return predict_with(run.network, run.table_model, _frame_like(frame, X))
 
         figure = plots.plot_decision_boundary(Predictor(), frame.to_numpy(dtype=float), labels,
+                                              feature_names=list(frame.columns),
                                               title=f"Decision boundary, {which}")
         _save(figure, folder / "decision_boundary.png")
     elif run.table_model.task == "classify":

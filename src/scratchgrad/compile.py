@@ -92,12 +92,10 @@ class CompiledStep:
 
         The outputs array is reused by the next call: copy it to keep it.
         """
-        plan = self._plan(X)
-        value = plan.forward(X, y)
+        value, outputs = self.forward_loss(X, y)
         if np.isfinite(value):
-            plan.backward()
-            self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
-        return value, plan.outputs
+            self.backward_and_update()
+        return value, outputs
 
     def forward_loss(self, X, y):
         """The forward pass and the loss only (for a check before `backward_and_update`)."""

@@ -494,8 +494,8 @@ class _BaseMLP(BaseEstimator):
     def _l2_penalty(self, weight_sum):
         if not self.alpha:
             return 0.0
-        return 0.5 * self.alpha * sum(float(np.sum(np.square(w.data))) for w in self._network.weights()) \
-            / weight_sum
+        # sum of squares as a dot product: one BLAS call per matrix, no temporary array
+        return 0.5 * self.alpha * sum(float(np.vdot(w.data, w.data)) for w in self._network.weights()) / weight_sum
 
     def _add_l2_gradient(self, weight_sum):
         if self.alpha:

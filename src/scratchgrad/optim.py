@@ -170,16 +170,19 @@ class _FlatPack:
 
     def step(self, optimizer):
         """One update of all parameters at once; False if some gradient is missing."""
-        params = self.params
-        if any(p.grad is None for p in params):
+        gradients = [p.grad for p in self.params]
+        if type(None) in map(type, gradients):  # (`None in gradients` would compare arrays with ==)
             return False
-        np.concatenate([p.grad.ravel() for p in params], out=self.gradient)
+        np.concatenate(gradients, axis=None, out=self.gradient)  # axis=None: each one flattened
         self.step_with(optimizer, self.gradient)
         return True
 
     def step_with(self, optimizer, flat_gradient):
-        if any(p.data.base is not self.buffer for p in self.params):
-            self._repack()  # someone replaced a p.data: take the new values in
+        buffer = self.buffer
+        for p in self.params:
+            if p.data.base is not buffer:
+                self._repack()  # someone replaced a p.data: take the new values in
+                break
         optimizer._update(self.buffer, flat_gradient, self.state)
 
     def unpacked_state(self):

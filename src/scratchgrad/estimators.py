@@ -39,7 +39,7 @@ from .checks import check_bool, check_choice, check_integer, check_number
 from .errors import InvalidParameterError, ModelFileError, TrainingDivergedError
 from .estimator_networks import ENGINES
 from .tensor import Tensor
-from .train import DivergenceGuard, batch_indices
+from .train import DivergenceGuard, batch_indices, rows_of
 
 ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 DTYPES = (None, "float32", "float64", np.float32, np.float64)
@@ -289,16 +289,18 @@ class _BaseMLP(BaseEstimator):
         loss = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy", "squared": "mse"}[self._loss_kind]
         scale = 0.5 * self.n_outputs_ if self._loss_kind == "squared" else 1.0  # as `loss` scales it
         try:
-            return compile_step(self._network.model, loss, self._optimizer, loss_scale=scale, l2=self.alpha)
+            step = compile_step(self._network.model, loss, self._optimizer, loss_scale=scale, l2=self.alpha)
         except CompileError:
             return None
+        step.check_targets = False  # the targets are the encoded classes 0..n-1, never out of range
+        return step
 
     def _train_epoch(self, X, targets, weights, batch_size, guard, compiled=None):
         """One pass in mini-batches (fit's batching and guard); returns the mean loss, L2 penalty included."""
         total, batch = 0.0, 0
         for batch, rows in enumerate(batch_indices(len(X), batch_size, self.shuffle, self._rng), start=1):
-            Xb, yb = X[rows], targets[rows]
-            batch_weights = None if weights is None else weights[rows]
+            Xb, yb = rows_of(X, rows), rows_of(targets, rows)
+            batch_weights = None if weights is None else rows_of(weights, rows)
             weight_sum = len(Xb) if batch_weights is None else float(batch_weights.sum())
             if weight_sum == 0:  # every sample of this batch weighs 0: nothing to learn from it
                 continue

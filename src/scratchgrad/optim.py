@@ -283,12 +283,14 @@ class Adam(Optimizer):
         step *= 1 - beta2
         square += step  # square = beta2 * square + (1 - beta2) * grad²
         t = float(state["step"])
-        # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps)
+        # data -= lr / (1 - beta1^t) * mean / (sqrt(square / (1 - beta2^t)) + eps), which is
+        # data -= lr * c / (1 - beta1^t) * mean / (sqrt(square) + eps * c), c = sqrt(1 - beta2^t):
+        # the same update with one pass fewer
+        c = math.sqrt(1 - beta2**t)
         np.sqrt(square, out=step)
-        step *= 1 / math.sqrt(1 - beta2**t)
-        step += self.eps
+        step += self.eps * c
         np.divide(mean, step, out=step)
-        step *= self.lr / (1 - beta1**t)
+        step *= self.lr * c / (1 - beta1**t)
         data -= step
 
 

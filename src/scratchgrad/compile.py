@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ScratchgradError
-from .functional import ones
+from .functional import arange, ones
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -334,13 +334,13 @@ class _RecordedCrossEntropy:
     def __init__(self, shape, dtype, loss_scale):
         n, classes = shape
         self.n, self.classes, self.loss_scale = n, classes, loss_scale
-        self.rows = np.arange(n)
+        self.rows = arange(n)
         self.ones = ones(classes, dtype)
         self.best = np.empty(n, np.intp)
         self.shift = np.empty((n, 1), dtype)
         self.sums = np.empty((n, 1), dtype)
         self.log_sums = np.empty((n, 1), dtype)
-        self.log_probs = np.empty(shape, dtype)
+        self.shifted = np.empty(shape, dtype)
         self.exps = np.empty(shape, dtype)
         self.gradient = np.empty(shape, dtype)
         self.scale = np.reshape(_seed_gradient(dtype, loss_scale, 1.0 / n), (-1, 1))
@@ -355,12 +355,11 @@ class _RecordedCrossEntropy:
         self.t = t
         np.argmax(z, axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
         self.shift[:, 0] = z[self.rows, self.best]
-        np.subtract(z, self.shift, out=self.log_probs)
-        np.exp(self.log_probs, out=self.exps)
+        np.subtract(z, self.shift, out=self.shifted)
+        np.exp(self.shifted, out=self.exps)
         np.matmul(self.exps, self.ones, out=self.sums[:, 0])  # row sums, as functional.row_sums
         np.log(self.sums, out=self.log_sums)
-        np.subtract(self.log_probs, self.log_sums, out=self.log_probs)
-        losses = -self.log_probs[self.rows, t]
+        losses = self.log_sums[:, 0] - self.shifted[self.rows, t]  # minus log softmax at the targets
         value = np.asarray(losses.sum() / self.n, dtype=z.dtype)
         if self.loss_scale != 1.0:
             value = value * Tensor(self.loss_scale, dtype=z.dtype).data

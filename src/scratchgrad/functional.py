@@ -68,7 +68,7 @@ def linear(x, weight, bias=None) -> Tensor:
 
 def row_maxima(a):
     """`a.max(axis=1, keepdims=True)` for a 2-D array, through argmax (twice as fast)."""
-    return a[np.arange(len(a)), a.argmax(axis=1)][:, None]
+    return a[arange(len(a)), a.argmax(axis=1)][:, None]
 
 
 def row_sums(a):
@@ -81,18 +81,27 @@ def column_sums(a):
     return ones(a.shape[0], a.dtype) @ a
 
 
-_ONES = {}
+_CONSTANTS = {}
 
 
 def ones(n, dtype):
     """A read-only vector of `n` ones, made once per size and dtype."""
-    key = (n, dtype)
-    vector = _ONES.get(key)
+    return _constant(np.ones, n, dtype)
+
+
+def arange(n):
+    """A read-only `np.arange(n)` (row numbers, for picking one entry per row), made once per size."""
+    return _constant(np.arange, n, np.intp)
+
+
+def _constant(make, n, dtype):
+    key = (make, n, dtype)
+    vector = _CONSTANTS.get(key)
     if vector is None:
-        vector = np.ones(n, dtype)
+        vector = make(n, dtype=dtype)
         vector.flags.writeable = False
-        if len(_ONES) < 256:
-            _ONES[key] = vector
+        if len(_CONSTANTS) < 256:
+            _CONSTANTS[key] = vector
     return vector
 
 
@@ -184,7 +193,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
     shifted = z - row_maxima(z)  # max-shifted: exp never overflows
     exps = np.exp(shifted)
     sums = row_sums(exps)
-    log_probs = np.subtract(shifted, np.log(sums), out=shifted)  # log softmax, in place of `shifted`
+    log_sums = np.log(sums)  # log softmax is `shifted - log_sums`
 
     if t.ndim == 1:  # class indices
         if t.shape[0] != n:
@@ -195,11 +204,12 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
             t = t.astype(np.intp)
         elif t.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class targets must be integers, got dtype {t.dtype}")
-        rows = np.arange(n)
+        rows = arange(n)
         try:
             if n and t.min() < 0:
                 raise IndexError
-            losses = -log_probs[rows, t]  # an index past the last class raises IndexError here
+            # minus log softmax at the targets; an index past the last class raises IndexError here
+            losses = log_sums[:, 0] - shifted[rows, t]
         except IndexError:
             bad = t[(t < 0) | (t >= classes)][0]
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {classes})") from None
@@ -220,6 +230,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
         if t.shape != z.shape:
             raise ValueError(f"cross_entropy: target rows {t.shape} differ from logits {z.shape}")
         target = t.astype(z.dtype) if weight is None else t.astype(z.dtype) * weight
+        log_probs = np.subtract(shifted, log_sums, out=shifted)
         losses = -(target * log_probs).sum(axis=1)
         value, scale = _reduce(losses, reduction, n)
 

@@ -79,7 +79,7 @@ class Optimizer:
 
     def _scratch(self, data):
         """A work array shaped like `data`, kept between steps (updates run one at a time)."""
-        key = (np.shape(data), np.result_type(data))
+        key = (data.shape, data.dtype)
         scratch = self._scratch_arrays.get(key)
         if scratch is None:
             scratch = self._scratch_arrays[key] = np.empty(*key)

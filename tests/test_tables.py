@@ -326,3 +326,20 @@ def test_columns_named_in_features_are_kept_even_if_they_look_like_ids():
     assert set(infer_roles(frame, "y").skipped) == {"code", "row_id"}
     roles = infer_roles(frame, "y", features=["code", "row_id"])
     assert roles.categorical == ["code"] and roles.numeric == ["row_id"] and not roles.skipped
+
+
+# ---- polars ----
+
+
+def test_a_polars_frame_reads_as_the_same_table_as_pandas():
+    """polars (without pyarrow, which its `to_pandas` needs) gives the table pandas would."""
+    pl = pytest.importorskip("polars")
+    columns = {"Customer Age": [31.5, None, 40.0, 22.0] * 10, "city": ["Köln", "Paris", None, "N/A"] * 10,
+               "visits": [1, 2, 3, 4] * 10, "bought": ["yes", "no"] * 20}
+    ours = read_table(pl.DataFrame(columns))
+    expected = read_table(pd.DataFrame(columns))
+    assert list(ours.columns) == list(expected.columns) == ["Customer Age", "city", "visits", "bought"]
+    for name in expected.columns:
+        assert ours[name].isna().tolist() == expected[name].isna().tolist(), name
+        assert ours[name].dropna().tolist() == expected[name].dropna().tolist(), name
+    assert infer_roles(ours, "bought").features == infer_roles(expected, "bought").features

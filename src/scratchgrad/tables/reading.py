@@ -225,11 +225,22 @@ def read_csv_chunks(path, chunk_rows, usecols=None, csv_format=None, delimiter=N
                          f"--encoding") from None
 
 
+def _to_pandas(data, pd):
+    """`data.to_pandas()`; polars needs pyarrow for it, and without pyarrow its columns go
+    across as lists (nulls as None, which pandas reads as missing)."""
+    try:
+        return data.to_pandas()
+    except ModuleNotFoundError:
+        if not hasattr(data, "to_dict"):
+            raise
+        return pd.DataFrame(data.to_dict(as_series=False))
+
+
 def as_frame(data, where="the table"):
     """A pandas DataFrame from a pandas or polars DataFrame (names cleaned and checked), or None."""
     pd = pandas()
     if hasattr(data, "to_pandas") and not isinstance(data, pd.DataFrame):  # polars, pyarrow
-        data = data.to_pandas()
+        data = _to_pandas(data, pd)
     if not isinstance(data, pd.DataFrame):
         return None
     frame = data.copy()

@@ -157,11 +157,11 @@ def run_numpy_fast(data, seed):
             step -= square
             step *= 1 - beta2
             square += step
+            c = np.sqrt(1 - beta2**t)  # the bias corrections folded into two numbers: one pass fewer
             np.sqrt(square, out=step)
-            step *= 1 / np.sqrt(1 - beta2**t)
-            step += eps
+            step += eps * c
             np.divide(mean, step, out=step)
-            step *= LR / (1 - beta1**t)
+            step *= LR * c / (1 - beta1**t)
             flat -= step
     return float(np.mean((np.maximum(X_test @ W1 + b1, 0) @ W2 + b2).argmax(1) == y_test))
 

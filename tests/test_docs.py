@@ -26,7 +26,7 @@ ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM
 PUBLIC_MODULES = [
     "scratchgrad.value", "scratchgrad.tensor", "scratchgrad.graph", "scratchgrad.functional",
     "scratchgrad.nn.module", "scratchgrad.nn.layers", "scratchgrad.nn.init", "scratchgrad.micro",
-    "scratchgrad.optim", "scratchgrad.train", "scratchgrad.gradcheck", "scratchgrad.checks",
+    "scratchgrad.optim", "scratchgrad.train", "scratchgrad.compile", "scratchgrad.gradcheck", "scratchgrad.checks",
     "scratchgrad.estimators", "scratchgrad.datasets", "scratchgrad.metrics", "scratchgrad.io",
     "scratchgrad.export", "scratchgrad.viz.graph", "scratchgrad.viz.plots", "scratchgrad.viz.notebook",
 ]

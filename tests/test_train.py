@@ -191,6 +191,18 @@ def test_batches_cover_every_sample_once():
     assert [len(b) for b, _ in batches(X, y, 4, shuffle=False)] == [4, 4, 2]
 
 
+def test_batches_of_tensors_are_the_same_rows_as_of_arrays():
+    """`batches` indexes what it is given: Tensors (which have no `take`) shuffle as arrays do."""
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    expected = list(batches(X, y, 4, rng=np.random.default_rng(0)))
+    ours = list(batches(Tensor(X), Tensor(y), 4, rng=np.random.default_rng(0)))
+    assert len(ours) == len(expected) == 3
+    for (Xb, yb), (X_expected, y_expected) in zip(ours, expected):
+        assert isinstance(Xb, Tensor) and isinstance(yb, Tensor)
+        np.testing.assert_array_equal(Xb.data, X_expected)
+        np.testing.assert_array_equal(yb.data, y_expected)
+
+
 # ---- data checked up front, each problem named ----
 
 

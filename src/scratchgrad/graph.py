@@ -95,3 +95,28 @@ def topological_order(root, only_requiring_grad: bool = True) -> list:
             stack.pop()
             order.append(node)
     return order
+
+
+def backward_order(root) -> list:
+    """What `backward()` visits: the nodes `root` depends on (itself included) that need a
+    gradient and were computed from others, each after its inputs.
+
+    The walk of `topological_order`, leaving out the leaves (parameters, inputs): they have
+    no inputs to pass a gradient on to, so backward has nothing to do for them.
+    """
+    if not root._prev:
+        return []
+    order = []
+    visited = set()
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child._prev and child.requires_grad and child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:  # every input of `node` is already in `order` (or a leaf)
+            stack.pop()
+            order.append(node)
+    return order

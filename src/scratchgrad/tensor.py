@@ -423,17 +423,15 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {grad.shape}, output has {self.shape}")
 
-        order = graph.topological_order(self)
+        order = graph.backward_order(self)  # the nodes with inputs, each after its inputs
         for node in order:
-            if node._prev:
-                node.grad = None
+            node.grad = None
         self.grad = grad if self.grad is None else self.grad + grad
         for node in reversed(order):
-            if node.grad is None:
-                continue
+            out_grad = node.grad
             for parent, grad_fn in zip(node._prev, node._grad_fns):
                 if parent.requires_grad:
-                    g = grad_fn(node.grad)
+                    g = grad_fn(out_grad)
                     if g.shape != parent.data.shape:  # broadcasting stretched this input: sum it back
                         g = sum_to_shape(g, parent.data.shape)
                     parent.grad = g if parent.grad is None else parent.grad + g

@@ -145,6 +145,34 @@ def test_partial_fit_and_warm_start():
     assert warm.n_iter_ == 6 and not np.array_equal(first[0], warm.coefs_[0])
 
 
+@pytest.mark.parametrize("then", ["partial_fit", "warm_start"])
+def test_a_fit_refused_for_its_sample_weight_leaves_the_fitted_classifier_whole(iris, then):
+    """The classes stay those the network was trained on: it predicts as before, and the
+    refused labels are refused again, by name, rather than reaching the training step."""
+    X, _, y, _ = iris
+    clf = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, np.array(["a", "b", "c"])[y])
+    predicted = clf.predict(X)
+    other_labels = np.array(["p", "q", "r", "s", "t"])[np.arange(len(y)) % 5]
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(X, other_labels, sample_weight=np.ones(len(y) - 1))
+    assert clf.classes_.tolist() == ["a", "b", "c"]
+    np.testing.assert_array_equal(clf.predict(X), predicted)
+    with pytest.raises(ValueError, match=r"\['p',? 'q',? 'r',? 's',? 't'\]"):
+        if then == "partial_fit":
+            clf.partial_fit(X, other_labels)
+        else:
+            clf.set_params(warm_start=True).fit(X, other_labels)
+
+
+def test_partial_fit_names_unknown_labels_as_the_user_wrote_them():
+    X, y = load_iris(return_X_y=True)
+    clf = MLPClassifier((4,), random_state=0).partial_fit(X, y, classes=np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"y contains labels \[7\] that are not in classes \[0, 1, 2\]$"):
+        clf.partial_fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(ValueError, match=r"`classes=\[0, 1, 2, 3\]` is not the same .* which was \[0, 1, 2\]$"):
+        clf.partial_fit(X, y, classes=np.arange(4))
+
+
 def test_regressor_single_and_multi_output():
     X, y = make_regression(n_samples=300, n_features=5, n_targets=2, noise=1, random_state=0)
     y = y / y.std()

@@ -197,8 +197,7 @@ class _BaseMLP(BaseEstimator):
         if self.early_stopping and incremental:
             raise InvalidParameterError(f"{type(self).__name__}: partial_fit does not support "
                                         f"early_stopping=True")
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        sample_weight = _checked_sample_weight(sample_weight, X)
         continuing = hasattr(self, "_network") and (self.warm_start or incremental)
         if continuing:
             self._ensure_curves()
@@ -482,6 +481,13 @@ class _BaseMLP(BaseEstimator):
     _REQUIRED = tuple(name for name in _FITTED if name != "validation_loss_curve_")  # newer than the format
 
 
+def _checked_sample_weight(sample_weight, X):
+    """`sample_weight` as float64 of X's length, none negative (None stays None)."""
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+
 def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -702,6 +708,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         hidden = self._check_parameters()
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
+        # sample weights refused before `classes_` changes: the fitted network keeps the classes it
+        # was trained on (partial_fit and warm_start continue it with targets below its outputs)
+        sample_weight = _checked_sample_weight(sample_weight, X)
         self._set_classes(np.unique(y))
         return self._fit(X, self._encode(y), sample_weight, hidden, incremental=False)
 
@@ -733,12 +742,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError("classes must be passed on the first call to partial_fit")
             self._set_classes(np.unique(np.asarray(classes)))
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"`classes={list(classes)}` is not the same as on the first call to "
-                             f"partial_fit, which was {list(self.classes_)}")
+            raise ValueError(f"`classes={np.asarray(classes).tolist()}` is not the same as on the first call "
+                             f"to partial_fit, which was {self.classes_.tolist()}")
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if len(unseen):
-            raise ValueError(f"y contains labels {list(unseen)} that are not in classes "
-                             f"{list(self.classes_)}")
+            raise ValueError(f"y contains labels {unseen.tolist()} that are not in classes "
+                             f"{self.classes_.tolist()}")
         return self._fit(X, self._encode(y), sample_weight, hidden, incremental=True)
 
     def _set_classes(self, classes):

@@ -39,19 +39,25 @@ def linear(x, weight, bias=None) -> Tensor:
     separate operations: x: g @ weightᵀ, weight: xᵀ @ g, bias: g summed over the rows.
     """
     x, weight = as_tensor(x), as_tensor(weight)
-    if x.ndim != 2:  # the fused path is for batches of rows; anything else composes the ops
+    bias = None if bias is None else as_tensor(bias)
+    if x.ndim != 2:  # the fused node is for batches of rows; anything else composes the ops
         out = x @ weight
         return out if bias is None else out + bias
+    if x.shape[1] != weight.shape[0]:
+        raise ValueError(f"linear: {x.shape} @ {weight.shape} (inner sizes {x.shape[1]} != {weight.shape[0]})")
+    return fused_linear(x, weight, bias)
+
+
+def fused_linear(x, weight, bias) -> Tensor:
+    """The node of `linear` for Tensors whose shapes are checked: x (N, in), weight (in, out),
+    bias (out,) or None. (nn.Linear checks its input and calls this directly.)"""
     a, w = x.data, weight.data
-    if a.shape[1] != w.shape[0]:
-        raise ValueError(f"linear: {a.shape} @ {w.shape} (inner sizes {a.shape[1]} != {w.shape[0]})")
     out = a @ w
     if bias is None:
         grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g)
         if a.dtype is not w.dtype:  # float32 with float64
             grad_fns = keep_input_dtypes(out, (a, w), grad_fns)
         return Tensor._result(out, "linear", (x, weight), *grad_fns)
-    bias = as_tensor(bias)
     b = bias.data
     grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g, column_sums)
     if a.dtype is w.dtype is b.dtype:

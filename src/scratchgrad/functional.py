@@ -7,6 +7,7 @@ max-shifted, so logits of +-1e4 stay finite.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -87,27 +88,20 @@ def column_sums(a):
     return ones(a.shape[0], a.dtype) @ a
 
 
-_CONSTANTS = {}
-
-
+@functools.lru_cache(maxsize=256)
 def ones(n, dtype):
     """A read-only vector of `n` ones, made once per size and dtype."""
-    return _constant(np.ones, n, dtype)
+    return _read_only(np.ones(n, dtype=dtype))
 
 
+@functools.lru_cache(maxsize=256)
 def arange(n):
     """A read-only `np.arange(n)` (row numbers, for picking one entry per row), made once per size."""
-    return _constant(np.arange, n, np.intp)
+    return _read_only(np.arange(n, dtype=np.intp))
 
 
-def _constant(make, n, dtype):
-    key = (make, n, dtype)
-    vector = _CONSTANTS.get(key)
-    if vector is None:
-        vector = make(n, dtype=dtype)
-        vector.flags.writeable = False
-        if len(_CONSTANTS) < 256:
-            _CONSTANTS[key] = vector
+def _read_only(vector):
+    vector.flags.writeable = False  # shared by every caller: nobody may write into it
     return vector
 
 

@@ -343,3 +343,29 @@ def test_a_polars_frame_reads_as_the_same_table_as_pandas():
         assert ours[name].isna().tolist() == expected[name].isna().tolist(), name
         assert ours[name].dropna().tolist() == expected[name].dropna().tolist(), name
     assert infer_roles(ours, "bought").features == infer_roles(expected, "bought").features
+
+
+def test_polars_dates_read_as_datetimes_as_polars_to_pandas_gives_them():
+    """polars' `to_pandas` (with pyarrow) makes a Date column datetime64[ms]; without pyarrow the
+    same column must not arrive as `datetime.date` objects, which the roles skip as date text."""
+    pl = pytest.importorskip("polars")
+    import datetime
+
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=7 * i) for i in range(40)]
+    columns = {"day": [None if i == 3 else day for i, day in enumerate(days)], "y": ["yes", "no"] * 20}
+    ours = read_table(pl.DataFrame(columns))
+    expected = read_table(pd.DataFrame({"day": pd.to_datetime(columns["day"]).astype("datetime64[ms]"),
+                                        "y": columns["y"]}))
+    assert ours["day"].dtype == expected["day"].dtype == np.dtype("datetime64[ms]")
+    assert ours["day"].isna().tolist() == expected["day"].isna().tolist()
+    assert ours["day"].dropna().tolist() == expected["day"].dropna().tolist()
+    assert infer_roles(ours, "y").features == infer_roles(expected, "y").features == ["day"]
+
+
+def test_a_polars_lazy_frame_reads_as_its_collected_frame_and_a_series_is_refused_by_name():
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({"x": [1.0, 2.0, None], "city": ["Köln", "N/A", "Paris"]})
+    lazy = read_table(frame.lazy().with_columns(pl.col("x") * 2))
+    assert lazy["x"].tolist()[:2] == [2.0, 4.0] and lazy["city"].isna().tolist() == [False, True, False]
+    with pytest.raises(TypeError, match="read_table takes a CSV path or a DataFrame, got Series"):
+        read_table(frame["x"])

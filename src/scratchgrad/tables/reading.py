@@ -225,22 +225,37 @@ def read_csv_chunks(path, chunk_rows, usecols=None, csv_format=None, delimiter=N
                          f"--encoding") from None
 
 
-def _to_pandas(data, pd):
-    """`data.to_pandas()`; polars needs pyarrow for it, and without pyarrow its columns go
-    across as lists (nulls as None, which pandas reads as missing)."""
+def _polars_type(data):
+    """'DataFrame', 'LazyFrame', 'Series', ... for a polars object, else None."""
+    return type(data).__name__ if type(data).__module__.split(".")[0] == "polars" else None
+
+
+def _polars_to_pandas(data, pd):
+    """`data.to_pandas()`, which needs pyarrow; without pyarrow the columns go across as lists
+    (nulls as None, which pandas reads as missing), and dates become datetimes, as `to_pandas`
+    makes them (left as `datetime.date` objects, the roles would read them as text)."""
     try:
         return data.to_pandas()
     except ModuleNotFoundError:
-        if not hasattr(data, "to_dict"):
-            raise
-        return pd.DataFrame(data.to_dict(as_series=False))
+        pass
+    frame = pd.DataFrame(data.to_dict(as_series=False))
+    for name, dtype in data.schema.items():
+        if str(dtype) == "Date":
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ms]")
+    return frame
 
 
 def as_frame(data, where="the table"):
-    """A pandas DataFrame from a pandas or polars DataFrame (names cleaned and checked), or None."""
+    """A pandas DataFrame from a pandas or polars DataFrame (or LazyFrame, collected; names
+    cleaned and checked), or None."""
     pd = pandas()
-    if hasattr(data, "to_pandas") and not isinstance(data, pd.DataFrame):  # polars, pyarrow
-        data = _to_pandas(data, pd)
+    polars_type = _polars_type(data)
+    if polars_type == "LazyFrame":
+        data, polars_type = data.collect(), "DataFrame"
+    if polars_type == "DataFrame":
+        data = _polars_to_pandas(data, pd)
+    elif polars_type is None and hasattr(data, "to_pandas") and not isinstance(data, pd.DataFrame):  # pyarrow
+        data = data.to_pandas()
     if not isinstance(data, pd.DataFrame):
         return None
     frame = data.copy()

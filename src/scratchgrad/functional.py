@@ -224,7 +224,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
         def grad_fn(g):  # (softmax - onehot) * scale
             grad = np.divide(exps, sums)
             grad[rows, t] -= 1
-            grad *= np.reshape(g * scale, (-1, 1))
+            grad *= (g * scale).reshape(-1, 1)
             return grad
     elif t.ndim == 2:  # probability rows
         if t.shape != z.shape:
@@ -236,7 +236,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
 
         def grad_fn(g):
             grad = exps / sums * target.sum(axis=1, keepdims=True) - target
-            return grad * np.reshape(g * scale, (-1, 1))
+            return grad * (g * scale).reshape(-1, 1)
     else:
         raise ValueError(f"cross_entropy: targets must be class indices (N,) or rows (N, C), got {t.shape}")
     return Tensor._result(np.asarray(value, dtype=z.dtype), "cross_entropy", (logits,), grad_fn)

@@ -164,6 +164,19 @@ def test_a_fit_refused_for_its_sample_weight_leaves_the_fitted_classifier_whole(
             clf.set_params(warm_start=True).fit(X, other_labels)
 
 
+def test_a_regressor_fit_refused_for_its_sample_weight_still_saves_a_loadable_file(tmp_path):
+    """A refused fit on a one-column y must not mark the two-output network as one-column."""
+    X, y = make_regression(n_samples=60, n_features=4, n_targets=2, random_state=0)
+    y = y / y.std()
+    reg = MLPRegressor((8,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        reg.fit(X, y[:, 0], sample_weight=np.ones(3))
+    reg.save(tmp_path / "model.safetensors")
+    loaded = MLPRegressor.load(tmp_path / "model.safetensors")
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    assert loaded.predict(X).shape == (60, 2)
+
+
 def test_partial_fit_names_unknown_labels_as_the_user_wrote_them():
     X, y = load_iris(return_X_y=True)
     clf = MLPClassifier((4,), random_state=0).partial_fit(X, y, classes=np.array([0, 1, 2]))

@@ -1066,6 +1066,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return hidden
 
     def _fit_regression(self, X, y, sample_weight, hidden, incremental):
+        sample_weight = _checked_sample_weight(sample_weight, X)  # refused before the fitted state changes
         y2 = y.reshape(len(y), -1)
         if hasattr(self, "_network") and (self.warm_start or incremental) and y2.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y2.shape[1]} outputs, the fitted model {self.n_outputs_}")

@@ -369,3 +369,10 @@ def test_a_polars_lazy_frame_reads_as_its_collected_frame_and_a_series_is_refuse
     assert lazy["x"].tolist()[:2] == [2.0, 4.0] and lazy["city"].isna().tolist() == [False, True, False]
     with pytest.raises(TypeError, match="read_table takes a CSV path or a DataFrame, got Series"):
         read_table(frame["x"])
+
+
+def test_a_column_of_lists_is_skipped_with_its_reason():
+    frame = pd.DataFrame({"x": [1.0, 2, 3, 4] * 10, "tags": [[1, 2], [3]] * 20, "y": ["a", "b"] * 20})
+    roles = infer_roles(read_table(frame), "y")
+    assert roles.features == ["x"]
+    assert "nested" in roles.skipped["tags"]

@@ -319,3 +319,9 @@ def test_progress_bar_in_jupyter_without_ipywidgets_is_a_text_bar_and_no_warning
         bar.close()
     assert type(bar) is text_bar and drawn
     assert "epoch 1/1" in capsys.readouterr().out  # drawn on stdout, which Jupyter redraws in place
+
+
+def test_a_single_target_value_is_refused_in_the_users_terms():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="one target per sample"):
+        fit(nn.MLP(2, [3], 2, seed=0), X, np.array(5), epochs=1, verbose=0)

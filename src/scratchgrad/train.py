@@ -395,6 +395,8 @@ def _prepare(X, y, dtype, loss_name):
         raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
     if len(X) == 0:
         raise ValueError("X has no rows: there is nothing to train on")
+    if y.ndim == 0:
+        raise ValueError(f"y must hold one target per sample (a 1-D or 2-D array), got the single value {y}")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     for name, what, array in (("X", "features", X), ("y", "targets", y)):

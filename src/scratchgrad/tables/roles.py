@@ -125,7 +125,11 @@ def _feature_role(name, column, forced_categorical, chosen):
     present = column.dropna()
     if len(present) == 0:
         return "skip", "empty"
-    if present.nunique() <= 1 and len(present) == len(column):
+    try:
+        distinct = present.nunique()
+    except TypeError:  # unhashable values: lists or records (a polars List or Struct column)
+        return "skip", "nested values (lists or records): not a feature"
+    if distinct <= 1 and len(present) == len(column):
         value = present.iloc[0]
         return "skip", f"constant: {value.item() if hasattr(value, 'item') else value!r}"
     if forced_categorical:

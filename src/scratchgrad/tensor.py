@@ -56,11 +56,13 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         if isinstance(data, Tensor):
             data = data.data
-        if dtype is None:
-            floating = isinstance(data, np.ndarray) and data.dtype.kind == "f"
-            dtype = data.dtype if floating else DEFAULT_DTYPE
-        if type(data) is not float and not (isinstance(data, np.ndarray) and data.dtype.kind in _REAL_KINDS):
-            data = _real_data(data)
+        if isinstance(data, np.ndarray) and data.dtype.kind in _REAL_KINDS:
+            if dtype is None:  # a float array keeps its precision (as torch.from_numpy)
+                dtype = data.dtype if data.dtype.kind == "f" else DEFAULT_DTYPE
+        else:
+            dtype = DEFAULT_DTYPE if dtype is None else dtype
+            if type(data) is not float:  # (a float, the constant of arithmetic, needs no check)
+                data = _real_data(data)
         try:
             self.data = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as error:
@@ -417,7 +419,7 @@ class Tensor:
                     f"backward() without a grad needs a scalar output, this one has shape "
                     f"{self.shape}: pass grad= of that shape, or reduce it (e.g. .sum())"
                 )
-            grad = np.ones(self.shape, dtype=self.data.dtype)
+            grad = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # np.ones, minus its wrapper
         else:
             grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if grad.shape != self.shape:

@@ -10,6 +10,7 @@ loss is no longer finite, and go back to the weights from before the step that b
 from __future__ import annotations
 
 import math
+import operator
 import os
 import sys
 import warnings
@@ -104,6 +105,7 @@ class DivergenceGuard:
         self.steps_taken = 0
         self._before_last_step = None
         self._flat_copy = self._flat_source = None
+        self._arrays = None  # the parameters' arrays at the last look for a flat buffer
 
     def step(self, update):
         """`update()` (an optimizer's `step`, or a compiled step's backward and update), after
@@ -139,16 +141,17 @@ class DivergenceGuard:
         if self._before_last_step is None:
             self._before_last_step = [np.array(p.data, copy=True) for p in self.parameters]
             return
-        buffer = _shared_buffer(self.parameters)
-        if buffer is not None:  # the parameters are views of one flat array: one copy, not one per parameter
-            if self._flat_copy is None or self._flat_copy.shape != buffer.shape:
-                self._flat_copy = np.empty_like(buffer)
-            np.copyto(self._flat_copy, buffer)
-            self._flat_source = buffer
+        arrays = [p.data for p in self.parameters]
+        if self._arrays is None or not all(map(operator.is_, arrays, self._arrays)):  # a p.data was replaced
+            self._arrays, self._flat_source = arrays, _shared_buffer(self.parameters)
+            if self._flat_source is not None and (self._flat_copy is None
+                                                  or self._flat_copy.shape != self._flat_source.shape):
+                self._flat_copy = np.empty_like(self._flat_source)
+        if self._flat_source is not None:  # the parameters are views of one flat array: one copy, not one each
+            np.copyto(self._flat_copy, self._flat_source)
             return
-        self._flat_source = None
-        for saved, p in zip(self._before_last_step, self.parameters):
-            np.copyto(saved, p.data)
+        for saved, data in zip(self._before_last_step, arrays):
+            np.copyto(saved, data)
 
     def _restore(self):
         if self._flat_source is not None:  # the parameters are still views of it: a step never repacks them

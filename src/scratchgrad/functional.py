@@ -224,7 +224,8 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
         def grad_fn(g):  # (softmax - onehot) * scale
             grad = np.divide(exps, sums)
             grad[rows, t] -= 1
-            grad *= (g * scale).reshape(-1, 1)
+            factor = g * scale  # one number, or one per row (class weights, or reduction="none")
+            grad *= factor[:, None] if factor.ndim else factor
             return grad
     elif t.ndim == 2:  # probability rows
         if t.shape != z.shape:

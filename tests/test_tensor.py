@@ -116,6 +116,9 @@ def test_cross_entropy_errors():
     logits = Tensor(np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"target class 4 is outside \[0, 4\)"):
         F.cross_entropy(logits, [0, 4, 1])
+    for negative in ([0, -1, 1], np.array([2, 0, -4], np.int8)):  # NumPy would count these from the end
+        with pytest.raises(ValueError, match=f"target class {min(negative)} is outside"):
+            F.cross_entropy(logits, negative)
     with pytest.raises(ValueError, match="3 rows of logits but 2 targets"):
         F.cross_entropy(logits, [0, 1])
     with pytest.raises(ValueError, match="reduction must be one of"):

@@ -132,6 +132,16 @@ def _fit(compile, tmp_path=None, epochs=4, resume=False, **settings):
     return model, history
 
 
+def test_targets_outside_the_classes_are_refused_as_eagerly():
+    model = _model("relu", 0.0, np.float32, 3)
+    step = compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
+    for bad, targets in ((-1, [0, -1, 2]), (3, [0, 3, 2]), (-3, np.array([-3, 0, 1], np.int8))):
+        with pytest.raises(ValueError, match=f"target class {bad} is outside"):
+            step(X[:3], np.asarray(targets))
+        with pytest.raises(ValueError, match=f"target class {bad} is outside"):
+            F.cross_entropy(model(X[:3]), targets)
+
+
 def test_fit_compiled_equals_fit_eager_with_dropout_validation_and_a_ragged_batch():
     compiled, compiled_history = _fit(True)
     eager, eager_history = _fit(False)

@@ -227,3 +227,23 @@ def test_a_callback_changing_the_model_mid_fit_is_followed_as_eagerly(change):
         results.append([p.data.copy() for p in model.parameters()] + [model[0].bias.data.copy()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("given", ["float64 array", "lists", "Tensor"])
+def test_inputs_are_converted_as_the_eager_model_converts_them(given):
+    """float64 data for a float32 model (rounded to float32 first, as Linear does), lists, Tensors."""
+    convert = {"float64 array": lambda a: a, "lists": lambda a: a.tolist(),
+               "Tensor": lambda a: Tensor(a, dtype=np.float64)}[given]
+    compiled_model, eager_model = _model("relu", 0.0, np.float32, 3), _model("relu", 0.0, np.float32, 3)
+    compiled_opt, eager_opt = (optim.SGD(m.parameters(), lr=0.1) for m in (compiled_model, eager_model))
+    step = compile_step(compiled_model, "cross_entropy", compiled_opt)
+    for index in _batches(len(X)):
+        targets = CLASSES[index].tolist() if given == "lists" else CLASSES[index]
+        value, _ = step(convert(X[index]), targets)
+        loss = F.cross_entropy(eager_model(X[index]), CLASSES[index])
+        eager_opt.zero_grad()
+        loss.backward()
+        eager_opt.step()
+        assert value == float(loss.data)
+    for a, b in zip(compiled_model.parameters(), eager_model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)

@@ -99,12 +99,22 @@ class CompiledStep:
 
     def forward_loss(self, X, y):
         """The forward pass and the loss only (for a check before `backward_and_update`)."""
+        X, y = self._as_arrays(X, y)
         self._current = self._plan(X)
         return self._current.forward(X, y), self._current.outputs
 
     def backward_and_update(self):
         self._current.backward()
         self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
+
+    def _as_arrays(self, X, y):
+        """X in the model's dtype, as the eager Linear converts its input (float64 data for a float32
+        model is rounded first, then multiplied in float32); lists and Tensors as arrays."""
+        if type(X) is not np.ndarray or X.dtype != self.dtype:
+            X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=self.dtype)
+        if type(y) is not np.ndarray:
+            y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        return X, y
 
     def _plan(self, X):
         first = self.layers[0]
@@ -354,7 +364,7 @@ class _RecordedCrossEntropy:
             bad = t[(t < 0) | (t >= self.classes)][0]
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
         self.t = t
-        np.argmax(z, axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
+        z.argmax(axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
         self.shift[:, 0] = z[self.rows, self.best]
         np.subtract(z, self.shift, out=self.shifted)
         np.exp(self.shifted, out=self.exps)

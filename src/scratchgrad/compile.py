@@ -18,6 +18,8 @@ and `fit` then trains eagerly.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .errors import ScratchgradError
@@ -32,6 +34,7 @@ class CompileError(ScratchgradError):
 
 
 LOSSES = ("cross_entropy", "mse", "binary_cross_entropy")
+_data = operator.attrgetter("data")
 
 
 def compile_step(model, loss, optimizer, loss_scale=1.0, l2=0.0):
@@ -156,7 +159,7 @@ class _Plan:
         dtype = step.dtype
         n = batch_size
         width = step.layers[0].in_features
-        self.data_ids = [id(p.data) for p in step.optimizer.params]
+        self.arrays = [p.data for p in step.optimizer.params]  # the arrays the recording reads
         self.recorded = []
         shape = (n, width)
         for index, layer in enumerate(step.layers):
@@ -170,7 +173,7 @@ class _Plan:
 
     def still_valid(self):
         """False when a parameter's array was replaced (its values are read from the arrays recorded)."""
-        return self.data_ids == [id(p.data) for p in self.step.optimizer.params]
+        return all(map(operator.is_, map(_data, self.step.optimizer.params), self.arrays))
 
     def forward(self, X, y):
         x = X

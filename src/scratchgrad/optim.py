@@ -8,11 +8,14 @@ in place on NumPy arrays, following PyTorch's definitions so results match `torc
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from .tensor import Tensor
 from .value import Value
+
+_data = operator.attrgetter("data")
 
 # ---- optimizers ----
 
@@ -161,7 +164,8 @@ class _FlatPack:
         """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
         self.buffer = np.concatenate([p.data.ravel() for p in self.params])
         self.gradient = np.empty_like(self.buffer)
-        for p, part in zip(self.params, self._split(self.buffer)):
+        self.views = self._split(self.buffer)
+        for p, part in zip(self.params, self.views):
             p.data = part
 
     def _split(self, flat):
@@ -178,11 +182,8 @@ class _FlatPack:
         return True
 
     def step_with(self, optimizer, flat_gradient):
-        buffer = self.buffer
-        for p in self.params:
-            if p.data.base is not buffer:
-                self._repack()  # someone replaced a p.data: take the new values in
-                break
+        if not all(map(operator.is_, map(_data, self.params), self.views)):
+            self._repack()  # someone replaced a p.data: take the new values in
         optimizer._update(self.buffer, flat_gradient, self.state)
 
     def unpacked_state(self):

@@ -164,6 +164,8 @@ class _Plan:
         shape = (n, width)
         for index, layer in enumerate(step.layers):
             recorder = RECORDERS[type(layer)](layer, shape, dtype, step, first=index == 0)
+            if isinstance(recorder, _RecordedReLU) and isinstance(self.recorded[-1], _RecordedLinear):
+                recorder.in_place = True
             if isinstance(recorder, _RecordedLinear):
                 shape = recorder.out.shape
             self.recorded.append(recorder)
@@ -238,13 +240,18 @@ class _RecordedActivation:
 
 
 class _RecordedReLU(_RecordedActivation):
-    def forward(self, x):
-        self.x = x
-        return np.maximum(x, 0, out=self.out)
+    """After a Linear, in place of the Linear's output, which nothing else reads (fewer arrays for
+    the cache to hold); its backward in place of the gradient it is given, read by no one else."""
 
-    def backward(self, g):  # g * (x > 0)
-        np.greater(self.x, 0, out=self.mask)
-        return np.multiply(g, self.mask, out=self.gx)
+    in_place = False
+
+    def forward(self, x):
+        self.y = np.maximum(x, 0, out=x if self.in_place else self.out)
+        return self.y
+
+    def backward(self, g):  # g * (x > 0), and x > 0 exactly where max(x, 0) > 0
+        np.greater(self.y, 0, out=self.mask)
+        return np.multiply(g, self.mask, out=g)
 
 
 class _RecordedLeakyReLU(_RecordedActivation):

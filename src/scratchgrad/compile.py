@@ -357,9 +357,10 @@ class _RecordedCrossEntropy:
         self.rows = arange(n)
         self.ones = ones(classes, dtype)
         self.best = np.empty(n, np.intp)
-        self.shift = np.empty((n, 1), dtype)
-        self.sums = np.empty((n, 1), dtype)
-        self.log_sums = np.empty((n, 1), dtype)
+        # one number per row, each array also seen as an (n, 1) column that broadcasts over the classes
+        self.shift_column, self.sums_column, self.log_sums_column = (np.empty(n, dtype) for _ in range(3))
+        self.shift, self.sums, self.log_sums = (a[:, None] for a in (self.shift_column, self.sums_column,
+                                                                     self.log_sums_column))
         self.shifted = np.empty(shape, dtype)
         self.exps = np.empty(shape, dtype)
         self.gradient = np.empty(shape, dtype)
@@ -375,12 +376,12 @@ class _RecordedCrossEntropy:
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
         self.t = t
         z.argmax(axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
-        self.shift[:, 0] = z[self.rows, self.best]
+        self.shift_column[...] = z[self.rows, self.best]
         np.subtract(z, self.shift, out=self.shifted)
         np.exp(self.shifted, out=self.exps)
-        np.matmul(self.exps, self.ones, out=self.sums[:, 0])  # row sums, as functional.row_sums
+        np.matmul(self.exps, self.ones, out=self.sums_column)  # row sums, as functional.row_sums
         np.log(self.sums, out=self.log_sums)
-        losses = self.log_sums[:, 0] - self.shifted[self.rows, t]  # minus log softmax at the targets
+        losses = self.log_sums_column - self.shifted[self.rows, t]  # minus log softmax at the targets
         value = np.asarray(losses.sum() / self.n, dtype=z.dtype)
         if self.loss_scale != 1.0:
             value = value * Tensor(self.loss_scale, dtype=z.dtype).data

@@ -18,6 +18,7 @@ and `fit` then trains eagerly.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -152,42 +153,55 @@ def _leaf_layers(module):
 
 
 class _Plan:
-    """The recorded step for one batch size: buffers, and the calls that fill them."""
+    """The recorded step for one batch size: buffers, and the lists of calls that fill them."""
 
     def __init__(self, step, batch_size):
         self.step = step
         dtype = step.dtype
-        n = batch_size
-        width = step.layers[0].in_features
         self.arrays = [p.data for p in step.optimizer.params]  # the arrays the recording reads
-        self.recorded = []
-        shape = (n, width)
+        self.input = np.empty((batch_size, step.layers[0].in_features), dtype)  # each batch goes here
+        self.forward_calls, self.backward_calls = [], []
+        recorders, x = [], self.input
         for index, layer in enumerate(step.layers):
-            recorder = RECORDERS[type(layer)](layer, shape, dtype, step, first=index == 0)
-            if isinstance(recorder, _RecordedReLU) and isinstance(self.recorded[-1], _RecordedLinear):
+            recorder = RECORDERS[type(layer)](layer, x.shape, dtype, step, first=index == 0)
+            if isinstance(recorder, _RecordedReLU) and isinstance(recorders[-1], _RecordedLinear):
                 recorder.in_place = True
-            if isinstance(recorder, _RecordedLinear):
-                shape = recorder.out.shape
-            self.recorded.append(recorder)
-        self.outputs = None
-        self.loss = LOSS_RECORDERS[step.loss](shape, dtype, step.loss_scale)
+            x = recorder.record_forward(x, self.forward_calls)
+            recorders.append(recorder)
+        self.outputs = x
+        self.loss = LOSS_RECORDERS[step.loss](x, dtype, step.loss_scale)
         self.loss.step = step
+        g = self.loss.gradient
+        for recorder in reversed(recorders):
+            g = recorder.record_backward(g, self.backward_calls)
 
     def still_valid(self):
         """False when a parameter's array was replaced (its values are read from the arrays recorded)."""
         return all(map(operator.is_, map(_data, self.step.optimizer.params), self.arrays))
 
     def forward(self, X, y):
-        x = X
-        for recorder in self.recorded:
-            x = recorder.forward(x)
-        self.outputs = x
-        return self.loss.forward(x, y)
+        np.copyto(self.input, X)  # rounded to the model's dtype, as the eager Linear converts its input
+        for call, args in self.forward_calls:
+            call(*args)
+        return self.loss.forward(self.outputs, y)
 
     def backward(self):
-        g = self.loss.backward()
-        for recorder in reversed(self.recorded):
-            g = recorder.backward(g)
+        self.loss.backward()
+        for call, args in self.backward_calls:
+            call(*args)
+
+
+_OUT_BY_KEYWORD = (np.maximum,)  # NumPy takes `out` last among the arguments, except for these
+
+
+def _call(function, *args, out=None, **keywords):
+    """One recorded call, `function(*args, out=out, **keywords)`, as (function, args) for the replay."""
+    if out is not None:
+        if function in _OUT_BY_KEYWORD:
+            keywords["out"] = out
+        else:
+            args = (*args, out)
+    return (functools.partial(function, **keywords) if keywords else function), args
 
 
 # ---- recorded layers: each does its eager counterpart's arithmetic, in the same order ----
@@ -209,24 +223,24 @@ class _RecordedLinear:
         self.l2_term = np.empty_like(self.W) if self.l2 else None
         self.weight, self.bias = layer.weight, layer.bias
 
-    def forward(self, x):
+    def record_forward(self, x, calls):
         self.x = x
-        np.matmul(x, self.W, out=self.out)
+        calls.append(_call(np.matmul, x, self.W, out=self.out))
         if self.b is not None:
-            self.out += self.b
+            calls.append(_call(np.add, self.out, self.b, out=self.out))
         return self.out
 
-    def backward(self, g):
-        np.matmul(self.x.T, g, out=self.gW)
+    def record_backward(self, g, calls):
+        calls.append(_call(np.matmul, self.x.T, g, out=self.gW))
         if self.l2:  # the estimators' penalty: w.grad + (alpha / n) * w
-            np.multiply(self.l2, self.W, out=self.l2_term)
-            self.gW += self.l2_term
-        self.weight.grad = self.gW
+            calls.append(_call(np.multiply, self.l2, self.W, out=self.l2_term))
+            calls.append(_call(np.add, self.gW, self.l2_term, out=self.gW))
+        calls.append((setattr, (self.weight, "grad", self.gW)))
         if self.gb is not None:
-            np.matmul(self.ones, g, out=self.gb)
-            self.bias.grad = self.gb
+            calls.append(_call(np.matmul, self.ones, g, out=self.gb))
+            calls.append((setattr, (self.bias, "grad", self.gb)))
         if self.gx is not None:
-            np.matmul(g, self.W.T, out=self.gx)
+            calls.append(_call(np.matmul, g, self.W.T, out=self.gx))
         return self.gx
 
 
@@ -245,36 +259,40 @@ class _RecordedReLU(_RecordedActivation):
 
     in_place = False
 
-    def forward(self, x):
-        self.y = np.maximum(x, 0, out=x if self.in_place else self.out)
+    def record_forward(self, x, calls):
+        self.y = x if self.in_place else self.out
+        calls.append(_call(np.maximum, x, 0, out=self.y))
         return self.y
 
-    def backward(self, g):  # g * (x > 0), and x > 0 exactly where max(x, 0) > 0
-        np.greater(self.y, 0, out=self.mask)
-        return np.multiply(g, self.mask, out=g)
+    def record_backward(self, g, calls):  # g * (x > 0), and x > 0 exactly where max(x, 0) > 0
+        calls.append(_call(np.greater, self.y, 0, out=self.mask))
+        calls.append(_call(np.multiply, g, self.mask, out=g))
+        return g
 
 
 class _RecordedLeakyReLU(_RecordedActivation):
-    def forward(self, x):  # where(x > 0, x, slope * x)
-        np.greater(x, 0, out=self.mask)
-        np.multiply(self.layer.negative_slope, x, out=self.out)
-        np.copyto(self.out, x, where=self.mask)
+    def record_forward(self, x, calls):  # where(x > 0, x, slope * x)
+        calls.append(_call(np.greater, x, 0, out=self.mask))
+        calls.append(_call(np.multiply, self.layer.negative_slope, x, out=self.out))
+        calls.append(_call(np.copyto, self.out, x, where=self.mask))
         return self.out
 
-    def backward(self, g):  # where(x > 0, g, slope * g)
-        np.multiply(self.layer.negative_slope, g, out=self.gx)
-        np.copyto(self.gx, g, where=self.mask)
+    def record_backward(self, g, calls):  # where(x > 0, g, slope * g)
+        calls.append(_call(np.multiply, self.layer.negative_slope, g, out=self.gx))
+        calls.append(_call(np.copyto, self.gx, g, where=self.mask))
         return self.gx
 
 
 class _RecordedTanh(_RecordedActivation):
-    def forward(self, x):
-        return np.tanh(x, out=self.out)
+    def record_forward(self, x, calls):
+        calls.append(_call(np.tanh, x, out=self.out))
+        return self.out
 
-    def backward(self, g):  # g * (1 - out * out)
-        np.multiply(self.out, self.out, out=self.scratch)
-        np.subtract(1, self.scratch, out=self.scratch)
-        return np.multiply(g, self.scratch, out=self.gx)
+    def record_backward(self, g, calls):  # g * (1 - out * out)
+        calls.append(_call(np.multiply, self.out, self.out, out=self.scratch))
+        calls.append(_call(np.subtract, 1, self.scratch, out=self.scratch))
+        calls.append(_call(np.multiply, g, self.scratch, out=self.gx))
+        return self.gx
 
 
 class _RecordedSigmoid(_RecordedActivation):
@@ -282,32 +300,28 @@ class _RecordedSigmoid(_RecordedActivation):
         super().__init__(layer, shape, dtype, step, first)
         self.denominator = np.empty(shape, dtype)
 
-    def forward(self, x):  # e = exp(-|x|); where(x >= 0, 1 / (1 + e), e / (1 + e))
+    def record_forward(self, x, calls):  # e = exp(-|x|); where(x >= 0, 1 / (1 + e), e / (1 + e))
         e, denominator = self.scratch, self.denominator
-        np.abs(x, out=e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        np.add(1, e, out=denominator)
-        np.divide(e, denominator, out=self.out)
-        np.greater_equal(x, 0, out=self.mask)
-        np.divide(1, denominator, out=denominator)
-        np.copyto(self.out, denominator, where=self.mask)
+        calls += [_call(np.abs, x, out=e), _call(np.negative, e, out=e), _call(np.exp, e, out=e),
+                  _call(np.add, 1, e, out=denominator), _call(np.divide, e, denominator, out=self.out),
+                  _call(np.greater_equal, x, 0, out=self.mask), _call(np.divide, 1, denominator, out=denominator),
+                  _call(np.copyto, self.out, denominator, where=self.mask)]
         return self.out
 
-    def backward(self, g):  # g * out * (1 - out)
-        np.multiply(g, self.out, out=self.gx)
-        np.subtract(1, self.out, out=self.scratch)
-        return np.multiply(self.gx, self.scratch, out=self.gx)
+    def record_backward(self, g, calls):  # g * out * (1 - out)
+        calls += [_call(np.multiply, g, self.out, out=self.gx), _call(np.subtract, 1, self.out, out=self.scratch),
+                  _call(np.multiply, self.gx, self.scratch, out=self.gx)]
+        return self.gx
 
 
 class _RecordedIdentity:
     def __init__(self, layer, shape, dtype, step, first):
         pass
 
-    def forward(self, x):
+    def record_forward(self, x, calls):
         return x
 
-    def backward(self, g):
+    def record_backward(self, g, calls):
         return g
 
 
@@ -319,19 +333,23 @@ class _RecordedDropout(_RecordedActivation):
         self.active = step.model.training and layer.p > 0
         self.random = np.empty(shape, np.float64) if self.active else None
 
-    def forward(self, x):  # mask = (rng.random(shape) >= p).astype(dtype) / (1 - p); x * mask
+    def record_forward(self, x, calls):  # mask = (rng.random(shape) >= p).astype(dtype) / (1 - p); x * mask
         if not self.active:
             return x
-        self.layer.rng.random(out=self.random)
-        np.greater_equal(self.random, self.layer.p, out=self.mask)
-        np.copyto(self.scratch, self.mask)
-        np.divide(self.scratch, 1 - self.layer.p, out=self.scratch)
-        return np.multiply(x, self.scratch, out=self.out)
+        calls += [(self._draw, ()), _call(np.greater_equal, self.random, self.layer.p, out=self.mask),
+                  _call(np.copyto, self.scratch, self.mask), _call(np.divide, self.scratch, 1 - self.layer.p,
+                                                                   out=self.scratch),
+                  _call(np.multiply, x, self.scratch, out=self.out)]
+        return self.out
 
-    def backward(self, g):
+    def _draw(self):  # from the layer's generator at each batch, as eager does (it may be replaced)
+        self.layer.rng.random(out=self.random)
+
+    def record_backward(self, g, calls):
         if not self.active:
             return g
-        return np.multiply(g, self.scratch, out=self.gx)
+        calls.append(_call(np.multiply, g, self.scratch, out=self.gx))
+        return self.gx
 
 
 RECORDERS = {L.Linear: _RecordedLinear, L.ReLU: _RecordedReLU, L.LeakyReLU: _RecordedLeakyReLU,
@@ -351,8 +369,8 @@ def _seed_gradient(dtype, loss_scale, scale):
 
 
 class _RecordedCrossEntropy:
-    def __init__(self, shape, dtype, loss_scale):
-        n, classes = shape
+    def __init__(self, z, dtype, loss_scale):
+        shape = n, classes = z.shape
         self.n, self.classes, self.loss_scale = n, classes, loss_scale
         self.rows = arange(n)
         self.ones = ones(classes, dtype)
@@ -395,7 +413,8 @@ class _RecordedCrossEntropy:
 
 
 class _RecordedMSE:
-    def __init__(self, shape, dtype, loss_scale):
+    def __init__(self, p, dtype, loss_scale):
+        shape = p.shape
         self.size, self.loss_scale = int(np.prod(shape)), loss_scale
         self.difference = np.empty(shape, dtype)
         self.squares = np.empty(shape, dtype)
@@ -418,11 +437,13 @@ class _RecordedMSE:
 
 
 class _RecordedBinaryCrossEntropy:
-    def __init__(self, shape, dtype, loss_scale):
+    def __init__(self, x, dtype, loss_scale):
+        shape = x.shape
         self.size, self.loss_scale = int(np.prod(shape)), loss_scale
         self.losses = np.empty(shape, dtype)
         self.scratch = np.empty(shape, dtype)
-        self.sigmoid = _RecordedSigmoid(None, shape, dtype, None, False)
+        self.sigmoid_calls = []
+        self.probabilities = _RecordedSigmoid(None, shape, dtype, None, False).record_forward(x, self.sigmoid_calls)
         self.gradient = np.empty(shape, dtype)
         self.scale = _seed_gradient(dtype, loss_scale, 1.0 / self.size)
 
@@ -445,7 +466,8 @@ class _RecordedBinaryCrossEntropy:
         value = np.asarray(losses.sum() / self.size, dtype=x.dtype)
         if self.loss_scale != 1.0:
             value = value * Tensor(self.loss_scale, dtype=x.dtype).data
-        self.probabilities = self.sigmoid.forward(x)
+        for call, args in self.sigmoid_calls:
+            call(*args)
         return float(value)
 
     def backward(self):  # (sigmoid(x) - y) * 1.0 * scale

@@ -112,10 +112,9 @@ class CompiledStep:
         self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
 
     def _as_arrays(self, X, y):
-        """X in the model's dtype, as the eager Linear converts its input (float64 data for a float32
-        model is rounded first, then multiplied in float32); lists and Tensors as arrays."""
-        if type(X) is not np.ndarray or X.dtype != self.dtype:
-            X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=self.dtype)
+        """Lists and Tensors as arrays."""
+        if type(X) is not np.ndarray:  # (the plan's copy of X rounds it to the model's dtype)
+            X = np.asarray(X.data if isinstance(X, Tensor) else X)
         if type(y) is not np.ndarray:
             y = np.asarray(y.data if isinstance(y, Tensor) else y)
         return X, y

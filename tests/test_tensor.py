@@ -393,3 +393,45 @@ def test_float_indices_are_refused(index):
     t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     with pytest.raises(TypeError, match="index"):
         t[index]
+
+
+def test_backward_twice_through_diamonds_and_constant_branches_matches_torch():
+    """Nodes used several times, a branch that needs no gradient, float32 beside float64; a second
+    backward: leaves accumulate (twice torch's single pass), intermediates are reset (once)."""
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(3, 4))
+
+    def build(x, w, const):
+        h = x * w  # float32 times float64 in ours: a float64 node
+        u = h.exp()
+        d = (u + h * const) * h  # h feeds four nodes, through two paths
+        return h, d.sum() + (h * h).mean() + (const * 2).sum()
+
+    x, w, const = Tensor(a, dtype=np.float32, requires_grad=True), Tensor(b, requires_grad=True), Tensor(c)
+    h, loss = build(x, w, const)
+    loss.backward()
+    loss.backward()
+    tx = torch.tensor(a.astype(np.float32).astype(np.float64), requires_grad=True)
+    tw = torch.tensor(b.astype(np.float64), requires_grad=True)
+    th, tloss = build(tx, tw, torch.tensor(c))
+    th.retain_grad()
+    tloss.backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad, 2 * tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(w.grad, 2 * tw.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.grad, th.grad.numpy(), rtol=1e-12)
+    assert const.grad is None
+
+
+def test_a_node_no_gradient_reaches_is_skipped_not_called_with_none():
+    """`k` was computed while `h` needed no gradient, so it passes none back to `h`; switching both
+    on by hand afterwards leaves `h` without a gradient (as before `backward_order`), not a TypeError."""
+    x = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    h = x * 2
+    h.requires_grad = False
+    k = h * 3  # a constant, as far as the graph knows
+    h.requires_grad = k.requires_grad = True
+    (k * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, k.data)  # d sum(k x) / dx with k constant
+    np.testing.assert_array_equal(k.grad, x.data)
+    assert h.grad is None

@@ -431,6 +431,8 @@ class Tensor:
         self.grad = grad if self.grad is None else self.grad + grad
         for node in reversed(order):
             out_grad = node.grad
+            if out_grad is None:  # no gradient reached it (requires_grad switched by hand on the way)
+                continue
             for parent, grad_fn in zip(node._prev, node._grad_fns):
                 if parent.requires_grad:
                     g = grad_fn(out_grad)

@@ -1,5 +1,7 @@
 """Modules and layers: registration, state, and agreement with PyTorch and the scalar engine."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -158,3 +160,54 @@ def test_modules_and_histories_show_themselves_as_tables():
     history = fit(model, np.random.default_rng(0).random((20, 4)), np.arange(20) % 3, epochs=2, verbose=0)
     assert "<table>" in history._repr_html_() and "2 epochs" in history._repr_html_()
     assert repr(Tensor([1.0])).startswith("Tensor(")  # the short text forms stay
+
+
+def _torch_linear(layer, x):
+    """PyTorch float64's Linear with `layer`'s weights, on `x`; returns (output, weight, bias) tensors."""
+    weight = torch.tensor(np.asarray(layer.weight.data if isinstance(layer.weight, Tensor) else layer.weight,
+                                     dtype=np.float64), requires_grad=True)
+    bias = torch.tensor(np.asarray(layer.bias.data if isinstance(layer.bias, Tensor) else layer.bias,
+                                   dtype=np.float64), requires_grad=True)
+    return torch.nn.functional.linear(x, weight.T, bias), weight, bias
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (2, 3, 5)])
+@pytest.mark.parametrize("given", ["float64 array", "list", "float64 Tensor"])
+def test_linear_on_any_batch_shape_and_input_kind_matches_torch(shape, given):
+    """1-D, 2-D (the fused node) and 3-D inputs; float64 data for a float32 layer is rounded to float32
+    first, a float64 Tensor is multiplied as it is (its gradient stays float64)."""
+    layer = nn.Linear(5, 3, seed=0)
+    data = np.random.default_rng(2).normal(size=shape)
+    x = {"float64 array": data, "list": data.tolist(), "float64 Tensor": Tensor(data, requires_grad=True)}[given]
+    out = layer(x)
+    rounded = given != "float64 Tensor"
+    tx = torch.tensor(data.astype(np.float32).astype(np.float64) if rounded else data, requires_grad=True)
+    t_out, t_weight, t_bias = _torch_linear(layer, tx)
+    assert out.dtype == (np.float32 if rounded else np.float64) and out.shape == shape[:-1] + (3,)
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    upstream = np.random.default_rng(3).normal(size=out.shape)
+    out.backward(upstream)
+    t_out.backward(torch.tensor(upstream))
+    assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
+    np.testing.assert_allclose(layer.weight.grad, t_weight.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer.bias.grad, t_bias.grad.numpy(), rtol=1e-5, atol=1e-5)
+    if not rounded:
+        assert x.grad.dtype == np.float64
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_linear_with_a_weight_of_the_wrong_shape_says_so_as_f_linear_does():
+    layer = nn.Linear(3, 2, seed=0)
+    layer.weight = Tensor(np.ones((4, 2)), requires_grad=True)  # put there by hand
+    with pytest.raises(ValueError, match=re.escape("linear: (2, 3) @ (4, 2) (inner sizes 3 != 4)")):
+        layer(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("which", ["weight", "bias"])
+def test_linear_takes_a_numpy_weight_or_bias_put_there_by_hand_as_f_linear_does(which):
+    layer = nn.Linear(3, 2, seed=0, dtype=np.float64)
+    setattr(layer, which, getattr(layer, which).data.copy())
+    x = np.random.default_rng(4).normal(size=(4, 3))
+    out = layer(x)
+    t_out, _, _ = _torch_linear(layer, torch.tensor(x))
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-12)

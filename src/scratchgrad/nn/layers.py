@@ -43,7 +43,10 @@ class Linear(Module):
             self.bias = None
 
     def __call__(self, x):
-        x = _as_input(x, self.weight.data.dtype)
+        try:
+            x = _as_input(x, self.weight.data.dtype)
+        except AttributeError:  # a weight set by hand that is no Tensor (a NumPy array): F.linear takes it
+            x = _as_input(x, self.weight.dtype)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             got = shape[-1] if shape else "a scalar"
@@ -51,9 +54,12 @@ class Linear(Module):
                 f"Linear({self.in_features} -> {self.out_features}) got input with {got} features "
                 f"(input shape {shape})"
             )
-        if len(shape) != 2:
-            return F.linear(x, self.weight, self.bias)
-        return F.fused_linear(x, self.weight, self.bias)  # checked already: straight to the node
+        if len(shape) == 2:
+            try:  # the input is checked already: straight to the node
+                return F.fused_linear(x, self.weight, self.bias)
+            except (AttributeError, ValueError):  # a weight or bias set by hand: no Tensor, or the wrong shape
+                pass
+        return F.linear(x, self.weight, self.bias)  # converts the weights, or says what does not fit
 
     def config(self):
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None}

@@ -8,6 +8,7 @@ inside `no_grad()` exactly while the training thread runs the phase under test.
 import threading
 
 import numpy as np
+import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -237,3 +238,48 @@ def test_a_new_thread_starts_with_grad_enabled():
         in_thread = run_in_thread(lambda: (is_grad_enabled(), (Value(1.0) * Value(2.0)).requires_grad))
         assert not is_grad_enabled()
     assert in_thread == (True, True)
+
+
+def test_threads_training_at_once_share_the_cached_row_numbers_and_ones_safely():
+    """Cross-entropy and Linear's bias gradient read vectors cached per size and dtype (functional.ones,
+    functional.arange, an lru_cache of 256): threads filling and evicting it at once (300 batch sizes,
+    float32 and float64) get the gradients of a run alone, which match torch float64."""
+    sizes = list(range(1, 301))
+    data = np.random.default_rng(5).normal(size=(300, 4))
+    classes = np.arange(300) % 3
+
+    def gradients(dtype, order):
+        model = nn.MLP(4, [5], 3, seed=0, dtype=dtype)
+        result = []
+        for n in order:
+            model.zero_grad()
+            F.cross_entropy(model(data[:n]), classes[:n]).backward()
+            result.append([p.grad.copy() for p in model.parameters()])
+        return model, result
+
+    jobs = [(np.float32, sizes), (np.float64, sizes[::-1]), (np.float32, sizes[::-1]), (np.float64, sizes)]
+    alone = [gradients(dtype, order)[1] for dtype, order in jobs]
+    together = [None] * len(jobs)
+    start = threading.Barrier(len(jobs), timeout=DEADLOCK)
+
+    def run(index):
+        start.wait()
+        together[index] = gradients(*jobs[index])[1]
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(DEADLOCK)
+    for ours, reference in zip(together, alone, strict=True):
+        assert ours is not None, "a thread failed"
+        for got, expected in zip(ours, reference, strict=True):
+            for a, b in zip(got, expected, strict=True):
+                assert np.array_equal(a, b)
+    # and the gradients themselves are torch float64's (the largest batch, float64)
+    model, (ours,) = gradients(np.float64, [300])
+    w0, b0, w1, b1 = (torch.tensor(p.data, requires_grad=True) for p in model.parameters())
+    logits = torch.relu(torch.tensor(data) @ w0 + b0) @ w1 + b1
+    torch.nn.functional.cross_entropy(logits, torch.tensor(classes)).backward()
+    for got, expected in zip(ours, (w0, b0, w1, b1), strict=True):
+        np.testing.assert_allclose(got, expected.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -373,13 +373,32 @@ def test_numpy_float64_numbers_keep_float32_float32(expression):
     ("1.5", "str"),
     ([[1.0, 2.0], [3.0]], "equal lengths"),
     (np.array([1, 2], dtype=object), "object"),
+    (np.array(["1", "2"]), "<U1"),
 ])
-def test_tensor_refuses_what_is_not_real_numbers(data, words):
+@pytest.mark.parametrize("dtype", [None, np.float64])
+def test_tensor_refuses_what_is_not_real_numbers(data, words, dtype):
     from scratchgrad.errors import InvalidParameterError
 
     with pytest.raises(InvalidParameterError, match=words) as info:
-        Tensor(data)
+        Tensor(data, dtype=dtype)
     assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize("data", [
+    np.array([True, False]), np.array([1, -2], dtype=np.int8), np.array([3, 250], dtype=np.uint8), np.array(7),
+    np.array(2.5, dtype=np.float16), np.float64(2.5), np.int64(3), np.bool_(True), 1.5, 3, True, [1, 2.5],
+    [np.float32(1.5), 2], np.array([1.5, 2.5], dtype=np.float32)])
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64])
+def test_tensor_of_real_numbers_of_any_kind_as_torch_makes_it(data, dtype):
+    """A float array keeps its precision unless told (as torch.from_numpy); all else is float32 unless told."""
+    tensor = Tensor(data, dtype=dtype)
+    keeps = isinstance(data, np.ndarray) and data.dtype.kind == "f"
+    expected_dtype = dtype or (data.dtype if keeps else np.float32)
+    torch_dtype = {np.dtype(np.float16): torch.float16, np.dtype(np.float32): torch.float32,
+                   np.dtype(np.float64): torch.float64}[np.dtype(expected_dtype)]
+    expected = torch.as_tensor(np.asarray(data).astype(np.float64), dtype=torch_dtype)
+    assert tensor.dtype == expected_dtype and tensor.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(tensor.data, expected.numpy())
 
 
 @pytest.mark.parametrize("index", [

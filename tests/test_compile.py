@@ -233,7 +233,7 @@ def test_a_callback_changing_the_model_mid_fit_is_followed_as_eagerly(change):
 def test_inputs_are_converted_as_the_eager_model_converts_them(given):
     """float64 data for a float32 model (rounded to float32 first, as Linear does), lists, Tensors."""
     convert = {"float64 array": lambda a: a, "lists": lambda a: a.tolist(),
-               "Tensor": lambda a: Tensor(a, dtype=np.float64)}[given]
+               "Tensor": lambda a: Tensor(a, dtype=np.float32)}[given]
     compiled_model, eager_model = _model("relu", 0.0, np.float32, 3), _model("relu", 0.0, np.float32, 3)
     compiled_opt, eager_opt = (optim.SGD(m.parameters(), lr=0.1) for m in (compiled_model, eager_model))
     step = compile_step(compiled_model, "cross_entropy", compiled_opt)
@@ -247,3 +247,16 @@ def test_inputs_are_converted_as_the_eager_model_converts_them(given):
         assert value == float(loss.data)
     for a, b in zip(compiled_model.parameters(), eager_model.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("X, message", [
+    (Tensor(X[:10], dtype=np.float64), "float64 Tensor for a float32 model"),
+    (X[:10].astype(complex), "must hold numbers"),
+    (X[0], "must be 2-D"),
+    (X[:10, :4], "got input with 4 features"),
+])
+def test_inputs_it_cannot_take_as_eager_does_are_refused_by_name(X, message):
+    model = _model("relu", 0.0, np.float32, 3)
+    step = compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match=message):
+        step(X, CLASSES[:len(X)] if X.ndim == 2 else CLASSES[:1])

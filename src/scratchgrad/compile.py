@@ -112,23 +112,30 @@ class CompiledStep:
         self.optimizer._step_with_gradients(self.flat_gradient, self._gradient_list)
 
     def _as_arrays(self, X, y):
-        """Lists and Tensors as arrays."""
-        if type(X) is not np.ndarray:  # (the plan's copy of X rounds it to the model's dtype)
+        """Lists and Tensors as arrays. The plan's copy of X rounds an array to the model's dtype, as
+        the eager Linear does; a Tensor of another dtype the eager model would multiply in its own."""
+        if type(X) is not np.ndarray:
+            if isinstance(X, Tensor) and X.data.dtype != self.dtype:
+                raise ValueError(f"compiled step: X is a {X.data.dtype} Tensor for a {self.dtype} model (eager would "
+                                 f"multiply in {X.data.dtype}): pass an array, or a {self.dtype} Tensor")
             X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"compiled step: X must hold numbers, got dtype {X.dtype}")
         if type(y) is not np.ndarray:
             y = np.asarray(y.data if isinstance(y, Tensor) else y)
         return X, y
 
     def _plan(self, X):
         first = self.layers[0]
-        if X.ndim != 2 or X.shape[1] != first.in_features:  # Linear's own message
+        if X.ndim != 2:
+            raise ValueError(f"compiled step: X must be 2-D (samples, features), got shape {X.shape}")
+        if X.shape[1] != first.in_features:  # Linear's own message
             raise ValueError(f"Linear({first.in_features} -> {first.out_features}) got input with "
-                             f"{X.shape[-1] if X.ndim else 'a scalar'} features (input shape {X.shape})")
-        batch_size = len(X)
-        key = (batch_size, self.model.training)
+                             f"{X.shape[1]} features (input shape {X.shape})")
+        key = (len(X), self.model.training)
         plan = self._plans.get(key)
         if plan is None or not plan.still_valid():
-            plan = self._plans[key] = _Plan(self, batch_size)
+            plan = self._plans[key] = _Plan(self, len(X))
         return plan
 
 
@@ -195,11 +202,10 @@ _OUT_BY_KEYWORD = (np.maximum,)  # NumPy takes `out` last among the arguments, e
 
 def _call(function, *args, out=None, **keywords):
     """One recorded call, `function(*args, out=out, **keywords)`, as (function, args) for the replay."""
-    if out is not None:
-        if function in _OUT_BY_KEYWORD:
-            keywords["out"] = out
-        else:
-            args = (*args, out)
+    if out is not None and function in _OUT_BY_KEYWORD:
+        keywords["out"] = out
+    elif out is not None:
+        args = (*args, out)
     return (functools.partial(function, **keywords) if keywords else function), args
 
 
@@ -335,10 +341,9 @@ class _RecordedDropout(_RecordedActivation):
     def record_forward(self, x, calls):  # mask = (rng.random(shape) >= p).astype(dtype) / (1 - p); x * mask
         if not self.active:
             return x
-        calls += [(self._draw, ()), _call(np.greater_equal, self.random, self.layer.p, out=self.mask),
-                  _call(np.copyto, self.scratch, self.mask), _call(np.divide, self.scratch, 1 - self.layer.p,
-                                                                   out=self.scratch),
-                  _call(np.multiply, x, self.scratch, out=self.out)]
+        p, mask, scratch = self.layer.p, self.mask, self.scratch
+        calls += [(self._draw, ()), _call(np.greater_equal, self.random, p, out=mask), _call(np.copyto, scratch, mask),
+                  _call(np.divide, scratch, 1 - p, out=scratch), _call(np.multiply, x, scratch, out=self.out)]
         return self.out
 
     def _draw(self):  # from the layer's generator at each batch, as eager does (it may be replaced)

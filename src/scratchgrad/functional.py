@@ -44,15 +44,9 @@ def linear(x, weight, bias=None) -> Tensor:
     if x.ndim != 2:  # the fused node is for batches of rows; anything else composes the ops
         out = x @ weight
         return out if bias is None else out + bias
-    if x.shape[1] != weight.shape[0]:
-        raise ValueError(f"linear: {x.shape} @ {weight.shape} (inner sizes {x.shape[1]} != {weight.shape[0]})")
-    return fused_linear(x, weight, bias)
-
-
-def fused_linear(x, weight, bias) -> Tensor:
-    """The node of `linear` for Tensors whose shapes are checked: x (N, in), weight (in, out),
-    bias (out,) or None. (nn.Linear checks its input and calls this directly.)"""
     a, w = x.data, weight.data
+    if a.shape[1] != w.shape[0]:
+        raise ValueError(f"linear: {a.shape} @ {w.shape} (inner sizes {a.shape[1]} != {w.shape[0]})")
     out = a @ w
     if bias is None:
         grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g)

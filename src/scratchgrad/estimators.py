@@ -193,11 +193,11 @@ class _BaseMLP(BaseEstimator):
     def _fit(self, X, y_encoded, sample_weight, hidden, incremental):
         """Train on encoded targets: a fresh network, or the fitted one with `warm_start` or
         `partial_fit`. As scikit-learn, each `fit` starts a fresh optimizer; `partial_fit`
-        keeps its own across calls."""
+        keeps its own across calls. The callers check `sample_weight` before they change any
+        fitted state."""
         if self.early_stopping and incremental:
             raise InvalidParameterError(f"{type(self).__name__}: partial_fit does not support "
                                         f"early_stopping=True")
-        sample_weight = _checked_sample_weight(sample_weight, X)
         continuing = hasattr(self, "_network") and (self.warm_start or incremental)
         if continuing:
             self._ensure_curves()
@@ -737,6 +737,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         first_call = not hasattr(self, "classes_")
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first_call)
         check_classification_targets(y)
+        sample_weight = _checked_sample_weight(sample_weight, X)  # refused before `classes_` changes
         if first_call:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")

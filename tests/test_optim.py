@@ -187,3 +187,20 @@ def test_a_checkpoint_with_a_parameter_that_never_got_a_gradient_resumes(tmp_pat
     resumed, straight = train(4, resume=True), train(4, resume=False)
     for a, b in zip(resumed.parameters(), straight.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_packed_parameters_start_on_64_byte_boundaries_for_blas(dtype):
+    # OpenBLAS multiplies by a 64-byte-aligned matrix up to a third faster (AVX-512); NumPy aligns to 16
+    from scratchgrad import nn
+    from scratchgrad.functional import aligned_empty
+
+    model = nn.MLP(64, [128, 128], 10, dtype=dtype, seed=0)
+    before = [p.data.copy() for p in model.parameters()]
+    optimizer = optim.Adam(model.parameters())
+    assert all(p.data.ctypes.data % 64 == 0 for p in optimizer.params)  # every size here is a multiple of 16
+    assert all(np.array_equal(p.data, b) and p.data.dtype == dtype for p, b in zip(optimizer.params, before))
+    for shape in [(3, 5), (7,), (0,), (2, 3, 4)]:
+        array = aligned_empty(shape, dtype)
+        assert array.shape == shape and array.dtype == dtype and array.ctypes.data % 64 == 0
+        assert array.flags.c_contiguous and array.flags.writeable

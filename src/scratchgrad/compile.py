@@ -24,7 +24,7 @@ import operator
 import numpy as np
 
 from .errors import ScratchgradError
-from .functional import arange, ones
+from .functional import aligned_empty, arange, ones
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -74,7 +74,7 @@ class CompiledStep:
         self.loss_scale, self.l2 = loss_scale, l2
         # the gradients live in one flat buffer, laid out in the optimizer's parameter order
         sizes = [p.data.size for p in optimizer.params]
-        self.flat_gradient = np.zeros(sum(sizes), dtype=self.dtype)
+        self.flat_gradient = aligned_empty(sum(sizes), self.dtype)  # every part written by the backward
         ends = np.cumsum(sizes)
         self.gradients = {id(p): self.flat_gradient[end - size:end].reshape(p.data.shape)
                           for p, size, end in zip(optimizer.params, sizes, ends)}
@@ -165,7 +165,7 @@ class _Plan:
         self.step = step
         dtype = step.dtype
         self.arrays = [p.data for p in step.optimizer.params]  # the arrays the recording reads
-        self.input = np.empty((batch_size, step.layers[0].in_features), dtype)  # each batch goes here
+        self.input = aligned_empty((batch_size, step.layers[0].in_features), dtype)  # each batch goes here
         self.forward_calls, self.backward_calls = [], []
         recorders, x = [], self.input
         for index, layer in enumerate(step.layers):
@@ -221,9 +221,9 @@ class _RecordedLinear:
         self.W, self.b = layer.weight.data, None if layer.bias is None else layer.bias.data
         self.gW = step.gradients[id(layer.weight)]
         self.gb = None if layer.bias is None else step.gradients[id(layer.bias)]
-        self.out = np.empty((shape[0], layer.out_features), dtype)
+        self.out = aligned_empty((shape[0], layer.out_features), dtype)
         self.ones = ones(shape[0], dtype)
-        self.gx = None if first else np.empty(shape, dtype)
+        self.gx = None if first else aligned_empty(shape, dtype)
         self.l2 = step.l2 / shape[0] if step.l2 else 0.0
         self.l2_term = np.empty_like(self.W) if self.l2 else None
         self.weight, self.bias = layer.weight, layer.bias

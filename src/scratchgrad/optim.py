@@ -12,6 +12,7 @@ import operator
 
 import numpy as np
 
+from .functional import aligned_empty
 from .tensor import Tensor
 from .value import Value
 
@@ -162,8 +163,9 @@ class _FlatPack:
 
     def _repack(self):
         """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
-        self.buffer = np.concatenate([p.data.ravel() for p in self.params])
-        self.gradient = np.empty_like(self.buffer)
+        dtype = self.params[0].data.dtype  # both buffers 64-byte aligned, for BLAS (functional.aligned_empty)
+        self.buffer = np.concatenate([p.data.ravel() for p in self.params], out=aligned_empty(self.ends[-1], dtype))
+        self.gradient = aligned_empty(self.ends[-1], dtype)
         self.views = self._split(self.buffer)
         for p, part in zip(self.params, self.views):
             p.data = part

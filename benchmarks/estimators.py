@@ -5,22 +5,21 @@
 Default settings on both sides (hidden_layer_sizes=(100,), adam, batch_size='auto',
 max_iter=200, tol-based stopping), the same standardised data, in one process, taking
 turns, at equal precision: float32 data for scikit-learn (which then trains in float32)
-against scratchgrad's dtype='float32', and float64 against dtype='float64'. One BLAS thread
-(see tensor_engine.py). Prints median fit time, iterations run, time per iteration, test
+against scratchgrad's dtype='float32', and float64 against dtype='float64'. One BLAS thread,
+the process on one core (see one_core.py). Prints median fit time, iterations run, time per iteration, test
 score, and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import warnings
 
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")
+from benchmarks import one_core  # first: one thread each, set before NumPy loads
 
+# isort: split
 from sklearn import neural_network  # noqa: E402
 from sklearn.datasets import load_digits, make_classification, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -52,8 +51,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--precision", choices=["float32", "float64", "both"], default="both")
     args = parser.parse_args(argv)
-    for precision in (("float32", "float64") if args.precision == "both" else (args.precision,)):
-        compare(precision, args.repeats)
+    with one_core.pinned():
+        for precision in (("float32", "float64") if args.precision == "both" else (args.precision,)):
+            compare(precision, args.repeats)
 
 
 def compare(dtype, repeats):

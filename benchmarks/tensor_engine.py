@@ -3,8 +3,8 @@ hand-written NumPy (plain, and with preallocated buffers), JAX's `jit` and PyTor
 
     pip install -e ".[bench]" && python -m benchmarks.tensor_engine [--rounds 15] [--sweep]
 
-One thread for every library (see below), float32, ReLU hidden layers, softmax
-cross-entropy, plain SGD, on random data with random labels cycled through 16 batches.
+One thread for every library and the process on one core (see one_core.py), float32, ReLU
+hidden layers, softmax cross-entropy, plain SGD, on random data with random labels cycled through 16 batches.
 Measured in steady state:
 each round times a block of consecutive steps of every implementation, in a rotated
 order; the figure reported is the median over rounds of the time per step, and each ratio
@@ -15,19 +15,12 @@ NumPy engine). `--sweep` adds the scaling sweep over batch size, width and depth
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
-# One thread for every library: on a shared 2-core machine a multithreaded BLAS waits for a
-# busy core at every call (steps 100x slower, at random), and one thread is the fastest at
-# these sizes anyway. Set before NumPy, PyTorch and JAX load.
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # PyTorch's idle threads must not spin
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+from benchmarks import one_core  # first: one thread each, set before NumPy loads
 
+# isort: split
 import numpy as np  # noqa: E402
 
 from scratchgrad import Tensor, nn, optim  # noqa: E402
@@ -172,6 +165,7 @@ def jax_jit(weights, X, y):
     import jax
     import jax.numpy as jnp
 
+    one_core.jax_synchronous()
     params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in weights]
     Xj, yj = jnp.asarray(X), jnp.asarray(y)
 
@@ -250,7 +244,12 @@ def measure(sizes, batch, names, rounds, seconds_per_block=0.02):
     weights = initial_weights(sizes, rng)
     X = rng.normal(size=(BATCHES, batch, sizes[0])).astype(np.float32)
     y = rng.integers(0, sizes[-1], (BATCHES, batch))
-    steps = {name: IMPLEMENTATIONS[name](weights, X, y) for name in names}
+    with one_core.pinned():
+        return _measure(names, {name: IMPLEMENTATIONS[name](weights, X, y) for name in names}, rounds,
+                        seconds_per_block)
+
+
+def _measure(names, steps, rounds, seconds_per_block):
     blocks = {}
     for name, step in steps.items():  # warm up (JAX compiles here), and size each block
         for _ in range(3):

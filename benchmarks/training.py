@@ -5,8 +5,8 @@ NumPy (plain, and with buffers and a flat Adam), JAX's `jit`, PyTorch and scikit
 
 Stratified 1437 / 360 split, standardised; MLP 64-128-10 ReLU, softmax cross-entropy,
 Adam lr 1e-3, batch 32, 20 epochs, float32, the same initial weights and batch order for
-scratchgrad, NumPy, JAX and PyTorch (scikit-learn draws its own). One thread each (see
-tensor_engine.py). The runs take turns in one process, in a rotated order; the table shows
+scratchgrad, NumPy, JAX and PyTorch (scikit-learn draws its own). One thread each, the process
+on one core (see one_core.py). The runs take turns in one process, in a rotated order; the table shows
 medians of wall time and test accuracy, and the median of per-round ratios to scratchgrad.
 JAX appears twice: its steady state (the step compiled before the clock starts, as a long
 run would see it) and a run that pays for its compilation, as a short one does.
@@ -15,17 +15,13 @@ run would see it) and a run that pays for its compilation, as a short one does.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import warnings
 
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+from benchmarks import one_core  # first: one thread each, set before NumPy loads
 
+# isort: split
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
@@ -171,6 +167,7 @@ def _jax_training(data, seed):
     import jax
     import jax.numpy as jnp
 
+    one_core.jax_synchronous()
     X, y, X_test, y_test = data
     params = [jnp.asarray(p) for p in initial_weights(seed)]
 
@@ -266,17 +263,18 @@ def main(argv=None):
     names = [name for name in RUNNERS if not name.startswith("jax") or _has_jax()]
     times = {name: [] for name in names}
     accuracy = {name: [] for name in names}
-    for repeat in range(args.repeats):
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
-            if name == "jax jit, steady":
-                train, compile_first = _jax_training(data, repeat)
-                compile_first()
-                start = time.perf_counter()
-                accuracy[name].append(train())
-            else:
-                start = time.perf_counter()
-                accuracy[name].append(RUNNERS[name](data, seed=repeat))
-            times[name].append(time.perf_counter() - start)
+    with one_core.pinned():
+        for repeat in range(args.repeats):
+            for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+                if name == "jax jit, steady":
+                    train, compile_first = _jax_training(data, repeat)
+                    compile_first()
+                    start = time.perf_counter()
+                    accuracy[name].append(train())
+                else:
+                    start = time.perf_counter()
+                    accuracy[name].append(RUNNERS[name](data, seed=repeat))
+                times[name].append(time.perf_counter() - start)
     print(f"digits, MLP 64-128-10, Adam, batch {BATCH}, {EPOCHS} epochs, float32 unless said; "
           f"medians of {args.repeats} rounds")
     print(f"{'':26} {'seconds':>8} {'accuracy':>9} {'time / scratchgrad':>19}")

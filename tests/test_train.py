@@ -325,3 +325,26 @@ def test_a_single_target_value_is_refused_in_the_users_terms():
     X = np.zeros((4, 2))
     with pytest.raises(ValueError, match="one target per sample"):
         fit(nn.MLP(2, [3], 2, seed=0), X, np.array(5), epochs=1, verbose=0)
+
+
+def test_the_divergence_guard_copies_a_packed_model_in_one_piece_and_only_its_parameters():
+    # the optimizer packs small parameters into one (64-byte aligned) flat array; the guard's
+    # snapshot is then one copy of exactly the stretch they cover, not of anything around it
+    from scratchgrad.train import _shared_buffer
+
+    model = nn.MLP(64, [100], 10, seed=0)  # 100 biases: sizes that are not multiples of 16
+    params = list(model.parameters())
+    assert _shared_buffer(params) is None  # separate arrays before an optimizer packs them
+    optim.Adam(params)
+    stretch = _shared_buffer(params)
+    assert stretch is not None and stretch.size == sum(p.data.size for p in params)
+    assert np.array_equal(stretch, np.concatenate([p.data.ravel() for p in params]))
+    stretch[:] = 7.0  # writing the stretch is writing the parameters
+    assert all((p.data == 7.0).all() for p in params)
+
+    whole = np.zeros(20)  # views of one array with a gap between them: not one stretch
+    a, b = Tensor(np.zeros(4)), Tensor(np.zeros(4))
+    a.data, b.data = whole[0:4], whole[8:12]
+    assert _shared_buffer([a, b]) is None
+    b.data = whole[4:8]
+    assert _shared_buffer([a, b]) is not None and _shared_buffer([b, a]) is None

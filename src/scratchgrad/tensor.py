@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from operator import attrgetter
 
 import numpy as np
 
@@ -107,10 +108,11 @@ class Tensor:
 
     # ---- properties ----
 
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
+    # read without a Python call (attrgetter is C), as often as the array's own attributes
+    shape = property(attrgetter("data.shape"))
+    ndim = property(attrgetter("data.ndim"))
+    dtype = property(attrgetter("data.dtype"))
+    size = property(attrgetter("data.size"))
     T = property(lambda self: self.transpose())
 
     def __len__(self):

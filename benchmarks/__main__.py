@@ -25,7 +25,7 @@ from benchmarks import estimators, playground, scalar_engine, tabular, tensor_en
 BENCHMARKS = [
     ("Scalar engine: one SGD step of MLP(4, [16, 16, 3]) on Iris, against micrograd and plain Python",
      scalar_engine, ["--repeats", "7"], ["--repeats", "2"]),
-    ("Tensor engine: one SGD step, compiled and eager, against NumPy, JAX and PyTorch (one thread each)",
+    ("Tensor engine: one SGD step, compiled and eager, against NumPy, JAX and PyTorch (one core each)",
      tensor_engine, ["--rounds", "21", "--sweep"], ["--rounds", "3"]),
     ("Training: digits, 20 epochs of Adam, against NumPy, JAX, PyTorch and scikit-learn", training,
      ["--repeats", "7"], ["--repeats", "1"]),

@@ -16,8 +16,10 @@ from . import init as initializers
 from .module import Module
 
 
-def _as_input(x, dtype):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x), dtype=dtype)
+def _as_input(x, like=None):
+    """`x` as a Tensor (a layer checks `isinstance` first, without a call): an array, list or number gets
+    the dtype of `like` (the layer's weight), or keeps its own."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x), dtype=None if like is None else like.dtype)
 
 
 class Linear(Module):
@@ -43,12 +45,14 @@ class Linear(Module):
             self.bias = None
 
     def __call__(self, x):
-        x = _as_input(x, self.weight.dtype)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            got = x.shape[-1] if x.ndim else "a scalar"
+        if not isinstance(x, Tensor):
+            x = _as_input(x, self.weight)
+        shape = x.shape
+        if not shape or shape[-1] != self.in_features:
+            got = shape[-1] if shape else "a scalar"
             raise ValueError(
                 f"Linear({self.in_features} -> {self.out_features}) got input with {got} features "
-                f"(input shape {x.shape})"
+                f"(input shape {shape})"
             )
         return F.linear(x, self.weight, self.bias)
 
@@ -69,7 +73,7 @@ class Linear(Module):
 
 class _Activation(Module):
     def __call__(self, x):
-        return self.forward(_as_input(x, None))
+        return self.forward(x if isinstance(x, Tensor) else _as_input(x))
 
     def config(self):
         return {}
@@ -128,7 +132,7 @@ class Dropout(Module):
         self.rng = initializers.as_generator(seed)
 
     def __call__(self, x):
-        return F.dropout(_as_input(x, None), self.p, self.training, self.rng)
+        return F.dropout(_as_input(x), self.p, self.training, self.rng)
 
     def config(self):
         return {"p": self.p}

@@ -85,17 +85,16 @@ class Tensor:
         out.grad = None
         out.label = ""
         out._op = op
-        out.requires_grad = False
-        out._grad_fns = ()
         if not grad_mode.enabled:
-            out._prev = ()
-            return out
+            parents = ()
         out._prev = parents
         for parent in parents:
-            if parent.requires_grad:
+            if parent.requires_grad:  # some input needs a gradient: so does the result
                 out.requires_grad = True
                 out._grad_fns = grad_fns
-                break
+                return out
+        out.requires_grad = False
+        out._grad_fns = ()
         return out
 
     def _operand(self, other):

@@ -87,6 +87,13 @@ def test_each_loss_and_activation_equals_eager_bit_for_bit(loss, activation):
     _assert_same(dict(loss=loss, activation=activation))
 
 
+@pytest.mark.parametrize("target_dtype", [np.uint8, np.int32, np.uint64, np.int64])
+def test_class_targets_of_any_integer_type_train_as_eager(target_dtype, monkeypatch):
+    # the compiled cross-entropy finds each target's entry by its flat position, row * classes + t
+    monkeypatch.setitem(LOSSES, "cross_entropy", (F.cross_entropy, CLASSES.astype(target_dtype), 3))
+    _assert_same(dict(optimizer="sgd"))
+
+
 @pytest.mark.parametrize("packed", [True, False])
 def test_dropout_draws_the_same_fresh_masks(packed):
     _assert_same(dict(dropout=0.3, packed=packed, optimizer="momentum"))

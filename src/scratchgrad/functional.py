@@ -68,8 +68,9 @@ def linear(x, weight, bias=None) -> Tensor:
 
 
 def row_maxima(a):
-    """`a.max(axis=1, keepdims=True)` for a 2-D array, through argmax (twice as fast)."""
-    return a[arange(len(a)), a.argmax(axis=1)][:, None]
+    """`a.max(axis=1, keepdims=True)` for a 2-D array, through argmax (twice as fast), gathered by flat
+    position (`take` with one index array costs NumPy less than `a[rows, columns]`)."""
+    return a.take(row_starts(*a.shape) + a.argmax(axis=1))[:, None]
 
 
 def row_sums(a):
@@ -92,6 +93,13 @@ def ones(n, dtype):
 def arange(n):
     """A read-only `np.arange(n)` (row numbers, for picking one entry per row), made once per size."""
     return _read_only(np.arange(n, dtype=np.intp))
+
+
+@functools.lru_cache(maxsize=256)
+def row_starts(n, width):
+    """A read-only `np.arange(n) * width`: where each row of a C-ordered (n, width) array starts in its
+    flat data (plus a column: the flat position of one entry per row), made once per shape."""
+    return _read_only(np.arange(n, dtype=np.intp) * width)
 
 
 def aligned_empty(shape, dtype):
@@ -207,15 +215,14 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
             t = t.astype(np.intp)
         elif t.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class targets must be integers, got dtype {t.dtype}")
-        rows = arange(n)
-        try:
-            if n and t[t.argmin()] < 0:  # the smallest target (argmin costs NumPy a third of min)
-                raise IndexError
-            # minus log softmax at the targets; an index past the last class raises IndexError here
-            losses = log_sums[:, 0] - shifted[rows, t]
-        except IndexError:
+        # the smallest and largest targets (argmin and argmax cost NumPy a third of min and max)
+        if n and (t[t.argmin()] < 0 or t[t.argmax()] >= classes):
             bad = t[(t < 0) | (t >= classes)][0]
-            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {classes})") from None
+            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {classes})")
+        # each row's target by its flat position (one index array: cheaper than [rows, t]); every target
+        # is in range, so any integer dtype converts to intp exactly
+        at_targets = np.add(row_starts(n, classes), t, dtype=np.intp, casting="unsafe")
+        losses = log_sums[:, 0] - shifted.take(at_targets)  # minus log softmax at the targets
         if weight is None:
             value, scale = _reduce(losses, reduction, n)
         else:
@@ -226,7 +233,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
 
         def grad_fn(g):  # (softmax - onehot) * scale
             grad = np.divide(exps, sums)
-            grad[rows, t] -= 1
+            grad.reshape(-1)[at_targets] -= 1  # (a view: grad is a new C-ordered array)
             factor = g * scale  # one number, or one per row (class weights, or reduction="none")
             grad *= factor[:, None] if factor.ndim else factor
             return grad

@@ -39,8 +39,9 @@ def linear(x, weight, bias=None) -> Tensor:
     x (..., in), weight (in, out), bias (out,). The gradients are those of the two
     separate operations: x: g @ weightᵀ, weight: xᵀ @ g, bias: g summed over the rows.
     """
-    x, weight = as_tensor(x), as_tensor(weight)
-    bias = None if bias is None else as_tensor(bias)
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
+        x, weight = as_tensor(x), as_tensor(weight)  # arrays, lists, numbers (a layer passes Tensors)
+        bias = None if bias is None else as_tensor(bias)
     if x.ndim != 2:  # the fused node is for batches of rows; anything else composes the ops
         out = x @ weight
         return out if bias is None else out + bias

@@ -20,13 +20,15 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see tensor_engine.py; set before torch loads
 
-from benchmarks import estimators, playground, scalar_engine, tabular, tensor_engine, training  # noqa: E402
+from benchmarks import estimators, matrix_products, playground, scalar_engine, tabular, tensor_engine, training  # noqa: E402
 
 BENCHMARKS = [
     ("Scalar engine: one SGD step of MLP(4, [16, 16, 3]) on Iris, against micrograd and plain Python",
      scalar_engine, ["--repeats", "7"], ["--repeats", "2"]),
     ("Tensor engine: one SGD step, compiled and eager, against NumPy, JAX and PyTorch (one core each)",
      tensor_engine, ["--rounds", "21", "--sweep"], ["--rounds", "3"]),
+    ("Matrix products: a Linear layer's three, through NumPy's BLAS (16- and 64-byte aligned) and XLA",
+     matrix_products, ["--rounds", "15"], ["--rounds", "2"]),
     ("Training: digits, 20 epochs of Adam, against NumPy, JAX, PyTorch and scikit-learn", training,
      ["--repeats", "7"], ["--repeats", "1"]),
     ("Estimators: fit against scikit-learn's MLPClassifier / MLPRegressor at equal precision", estimators,

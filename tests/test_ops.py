@@ -403,3 +403,27 @@ def test_elementwise_rows_under_random_broadcast_shapes(op, data):
     expected = run_torch(op, arrays)
     assert_same(run_tensor(op, arrays), expected)
     assert_same(run_scalar(op, arrays), expected)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "fortran"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_cross_entropy_of_column_ordered_logits_has_torchs_gradient(layout, reduction):
+    # a user computes scores as (classes, samples) and transposes them, or loads a Fortran-ordered array;
+    # the gradient of cross_entropy must not depend on how the logits lie in memory
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((3, 4))  # (classes, samples)
+    targets = np.array([0, 2, 1, 2])
+    if layout == "transposed":
+        leaf = Tensor(scores, requires_grad=True)
+        logits = leaf.T
+    else:
+        leaf = logits = Tensor(np.asfortranarray(scores.T), requires_grad=True)
+    loss = F.cross_entropy(logits, targets, reduction=reduction)
+    loss.sum().backward() if reduction == "none" else loss.backward()
+
+    reference = torch.tensor(scores.T.copy() if layout == "fortran" else scores, requires_grad=True)
+    ref_logits = reference if layout == "fortran" else reference.T
+    ref_loss = torch.nn.functional.cross_entropy(ref_logits, torch.tensor(targets), reduction=reduction)
+    ref_loss.sum().backward()
+    np.testing.assert_allclose(loss.data, ref_loss.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(leaf.grad, reference.grad.numpy(), rtol=1e-12, atol=1e-15)

@@ -233,8 +233,8 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
             scale = sample_weight * scale
 
         def grad_fn(g):  # (softmax - onehot) * scale
-            grad = np.divide(exps, sums)
-            grad.reshape(-1)[at_targets] -= 1  # (a view: grad is a new C-ordered array)
+            grad = np.divide(exps, sums, order="C")  # C order whatever the logits', so that
+            grad.reshape(-1)[at_targets] -= 1           # reshape(-1) is a view, not a copy
             factor = g * scale  # one number, or one per row (class weights, or reduction="none")
             grad *= factor[:, None] if factor.ndim else factor
             return grad

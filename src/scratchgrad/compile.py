@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .errors import ScratchgradError
-from .functional import aligned_empty, arange, ones
+from .functional import aligned_empty, arange, ones, row_starts
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -427,7 +427,7 @@ class _RecordedCrossEntropy:
         shape = n, classes = z.shape
         self.n, self.classes, self.loss_scale = n, classes, loss_scale
         self.rows = arange(n)
-        self.row_starts, self.at_targets = self.rows * classes, np.empty(n, np.intp)  # flat positions
+        self.row_starts, self.at_targets = row_starts(n, classes), np.empty(n, np.intp)  # flat positions
         self.ones = ones(classes, dtype)
         self.best = np.empty(n, np.intp)
         # one number per row, each array also seen as an (n, 1) column that broadcasts over the classes

@@ -363,3 +363,17 @@ def test_scalar_engine_equals_tensor_engine_with_sample_weight_and_two_outputs()
 def test_the_regressor_refuses_class_weight():
     with pytest.raises(InvalidParameterError, match="MLPRegressor: class_weight is for classifiers"):
         MLPRegressor(class_weight="balanced").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_a_pickled_estimator_goes_on_learning_as_the_original():
+    # saving a fitted model mid-way and continuing with partial_fit must give what continuing would
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier(random_state=0, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    for estimator in (model, restored):
+        estimator.partial_fit(X, y)
+        estimator.partial_fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), restored.predict_proba(X))

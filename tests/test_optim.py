@@ -205,3 +205,33 @@ def test_packed_parameters_start_on_64_byte_boundaries_for_blas(dtype):
         assert array.shape == shape and array.dtype == dtype
         assert array.size == 0 or array.ctypes.data % 64 == 0  # (an empty one has nothing to align)
         assert array.flags.c_contiguous and array.flags.writeable
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_model_and_optimizer_train_on_as_the_original(how):
+    # the optimizer keeps small parameters as views of one flat buffer; a copy must keep training its
+    # own parameters (a copy does not keep views: updating the copied buffer trained nothing)
+    import copy
+    import pickle
+
+    from scratchgrad import functional as F
+    from scratchgrad import nn
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    model = nn.MLP(4, [8], 3, seed=0)
+    opt = optim.Adam(model.parameters(), lr=0.05)
+
+    def train(model, opt, steps=3):
+        for _ in range(steps):
+            loss = F.cross_entropy(model(Tensor(X)), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    train(model, opt)
+    pair = copy.deepcopy((model, opt)) if how == "deepcopy" else pickle.loads(pickle.dumps((model, opt)))
+    train(model, opt)
+    train(*pair)
+    for a, b in zip(model.parameters(), pair[0].parameters()):
+        np.testing.assert_array_equal(a.data, b.data)

@@ -161,6 +161,12 @@ class _FlatPack:
         self.state = {}  # name -> flat array, one slice per parameter
         self._repack()
 
+    def __setstate__(self, state):
+        """After a pickle or a deep copy: each `p.data` came back as an array of its own, not a view of
+        the buffer (a copy keeps no aliasing), so updating the buffer would train nothing. Repack."""
+        self.__dict__.update(state)
+        self._repack()
+
     def _repack(self):
         """Copy the parameters into one flat buffer and make each `p.data` a view of it."""
         dtype = self.params[0].data.dtype  # both buffers 64-byte aligned, for BLAS (functional.aligned_empty)

@@ -1,5 +1,7 @@
 """The compiled step equals eager training bit for bit: every layer, loss and optimizer."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -354,3 +356,22 @@ def test_compiled_bottleneck_network_trains_as_eager_when_the_copied_form_times_
     model = _bottleneck_training(True)
     for (name, a), b in zip(model.state_dict().items(), eager.state_dict().values()):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_np_dot_makes_the_bits_of_the_matmul_operator_for_every_product_recorded(dtype):
+    # the recording multiplies by np.dot (cheaper per call) where eager writes `@`: the same BLAS call,
+    # so the same bits, for each product a layer or the loss makes, over sides of 1 to 128
+    from scratchgrad.functional import aligned_empty
+
+    rng = np.random.default_rng(0)
+    sides = [1, 2, 3, 10, 33, 128]
+    for m, n, p in itertools.product(sides, repeat=3):
+        x, W, g = (rng.standard_normal(shape).astype(dtype) for shape in ((m, n), (n, p), (m, p)))
+        products = {"x @ W": (x, W), "x.T @ g": (x.T, g), "g @ W.T": (g, W.T), "ones @ g": (np.ones(m, dtype), g),
+                    "g in column order @ W.T": (np.asfortranarray(g), W.T), "g @ ones": (g, np.ones(p, dtype))}
+        for name, (a, b) in products.items():
+            expected = a @ b
+            out = aligned_empty(expected.shape, dtype)
+            np.dot(a, b, out=out)
+            assert out.tobytes() == expected.tobytes(), (name, m, n, p)

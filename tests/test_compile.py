@@ -144,7 +144,8 @@ def _fit(compile, tmp_path=None, epochs=4, resume=False, **settings):
 def test_targets_outside_the_classes_are_refused_as_eagerly():
     model = _model("relu", 0.0, np.float32, 3)
     step = compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
-    for bad, targets in ((-1, [0, -1, 2]), (3, [0, 3, 2]), (-3, np.array([-3, 0, 1], np.int8))):
+    for bad, targets in ((-1, [0, -1, 2]), (3, [0, 3, 2]), (-3, np.array([-3, 0, 1], np.int8)),
+                         (-32768, np.array([1, 2, -32768], np.int16)), (200, np.array([0, 200, 1], np.uint8))):
         with pytest.raises(ValueError, match=f"target class {bad} is outside"):
             step(X[:3], np.asarray(targets))
         with pytest.raises(ValueError, match=f"target class {bad} is outside"):

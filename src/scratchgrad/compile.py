@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from .errors import ScratchgradError
-from .functional import aligned_empty, arange, ones, row_starts
+from .functional import aligned_empty, ones, row_starts
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -420,19 +420,22 @@ def _seed_gradient(dtype, loss_scale, scale):
 
 
 def _mean_value(losses, count, dtype, loss_scale):
-    """The loss as eager's mean node makes it, a number: the sum over the count, times `loss_scale`."""
-    value = np.asarray(np.add.reduce(losses, axis=None) / count, dtype=dtype)  # add.reduce: sum() minus its wrapper
+    """The loss as eager's mean node makes it, a number: the sum over the count, times `loss_scale`.
+    (add.reduce is sum() minus its wrapper; a NumPy number over a Python int keeps its dtype.)"""
+    value = np.add.reduce(losses, axis=None) / count
     return float(value if loss_scale == 1.0 else value * Tensor(loss_scale, dtype=dtype).data)
+
+
+_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
 
 class _RecordedCrossEntropy:
     def __init__(self, z, dtype, loss_scale):
         shape = n, classes = z.shape
         self.n, self.classes, self.loss_scale = n, classes, loss_scale
-        self.rows = arange(n)
         self.row_starts, self.at_targets = row_starts(n, classes), np.empty(n, np.intp)  # flat positions
         self.ones = ones(classes, dtype)
-        self.best = np.empty(n, np.intp)
+        self.best, self.at_best = np.empty(n, np.intp), np.empty(n, np.intp)
         # one number per row, each array also seen as an (n, 1) column that broadcasts over the classes
         self.shift_column, self.sums_column, self.log_sums_column = (np.empty(n, dtype) for _ in range(3))
         self.shift, self.sums, self.log_sums = (a[:, None] for a in (self.shift_column, self.sums_column,
@@ -440,18 +443,15 @@ class _RecordedCrossEntropy:
         self.shifted = np.empty(shape, dtype)
         self.exps = np.empty(shape, dtype)
         self.gradient = np.empty(shape, dtype)
+        self.flat_gradient = self.gradient.reshape(-1)  # a view
         self.scale = np.reshape(_seed_gradient(dtype, loss_scale, 1.0 / n), (-1, 1))
 
     def forward(self, z, t):
-        # the smallest and largest targets by argmin / argmax (a third of min's and max's cost in NumPy)
-        if self.step.check_targets and (t.ndim != 1 or t.dtype.kind not in "iu" or t[t.argmin()] < 0
-                                        or t[t.argmax()] >= self.classes):
-            if t.ndim != 1 or t.dtype.kind not in "iu":
-                raise CompileError("compiled cross_entropy takes class indices")
-            bad = t[(t < 0) | (t >= self.classes)][0]
-            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
+        if self.step.check_targets:
+            self._check(t)
         z.argmax(axis=1, out=self.best)  # row maxima, as functional.row_maxima finds them
-        self.shift_column[...] = z[self.rows, self.best]
+        np.add(self.row_starts, self.best, out=self.at_best)
+        z.take(self.at_best, out=self.shift_column)
         np.subtract(z, self.shift, out=self.shifted)
         np.exp(self.shifted, out=self.exps)
         np.dot(self.exps, self.ones, out=self.sums_column)  # row sums, as functional.row_sums
@@ -460,9 +460,17 @@ class _RecordedCrossEntropy:
         losses = self.log_sums_column - self.shifted.take(self.at_targets)  # minus log softmax at the targets
         return _mean_value(losses, self.n, z.dtype, self.loss_scale)
 
+    def _check(self, t):
+        if t.ndim != 1 or t.dtype.kind not in "iu":
+            raise CompileError("compiled cross_entropy takes class indices")
+        unsigned = t.view(_UNSIGNED[t.itemsize])  # a negative target becomes a huge number
+        if unsigned[unsigned.argmax()] >= self.classes:  # (argmax costs NumPy a third of max)
+            bad = t[(t < 0) | (t >= self.classes)][0]
+            raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
+
     def backward(self):  # (softmax - onehot) * scale
         np.divide(self.exps, self.sums, out=self.gradient)
-        self.gradient.reshape(-1)[self.at_targets] -= 1
+        self.flat_gradient[self.at_targets] -= 1
         self.gradient *= self.scale
         return self.gradient
 

@@ -376,3 +376,69 @@ def test_np_dot_makes_the_bits_of_the_matmul_operator_for_every_product_recorded
             out = aligned_empty(expected.shape, dtype)
             np.dot(a, b, out=out)
             assert out.tobytes() == expected.tobytes(), (name, m, n, p)
+
+
+def _wide_run(compiled, activation="relu", dropout=0.0, steps=4, packed=True):
+    """64-128-128-10, float32, batch 32, SGD: sizes where a Linear can take its bias inside its products."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(32 * steps, 64)).astype(np.float32), rng.integers(0, 10, 32 * steps)
+    model = nn.MLP(64, [128, 128], 10, seed=0, activation=activation, dropout=dropout, dtype=np.float32)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if not packed:
+        opt.state, opt._pack = opt._pack.unpack(), None
+    step = compile_step(model, "cross_entropy", opt) if compiled else None
+    for start in range(0, len(X), 32):
+        xb, yb = X[start:start + 32], y[start:start + 32]
+        if compiled:
+            step(xb, yb)
+        else:
+            loss = F.cross_entropy(model(Tensor(xb)), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return model, step
+
+
+def _assert_same_weights(model, eager):
+    for (name, a), b in zip(model.state_dict().items(), eager.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@pytest.mark.parametrize("activation,dropout,packed", [("relu", 0.0, True), ("relu", 0.3, True), ("tanh", 0.0, True),
+                                                       ("leaky_relu", 0.0, True), ("relu", 0.0, False)])
+def test_the_bias_inside_the_products_trains_as_eager(activation, dropout, packed):
+    # [x, 1] @ [W; b] for x @ W + b, where the input has a column of ones after it (the step's input, or
+    # a ReLU's output) and W, b lie one after the other in the optimizer's flat buffer
+    eager, _ = _wide_run(False, activation, dropout, packed=packed)
+    model, step = _wide_run(True, activation, dropout, packed=packed)
+    _assert_same_weights(model, eager)
+    products = [args for call, args in step._current.forward_calls if call in (np.dot, np.matmul)]
+    inside = [args[1].shape[0] in (65, 129) for args in products]  # [W; b] has a row more than W
+    # on this machine's BLAS the float32 products keep eager's bits at these sizes, unpacked has no [W; b]
+    expected = {("relu", 0.0, True): [True, True, True], ("relu", 0.3, True): [True, False, False],
+                ("tanh", 0.0, True): [True, False, False], ("leaky_relu", 0.0, True): [True, False, False],
+                ("relu", 0.0, False): [False, False, False]}[activation, dropout, packed]
+    assert inside == expected
+
+
+def test_the_bias_is_added_apart_when_the_products_would_round_otherwise(monkeypatch):
+    # as if BLAS summed the bias's term in another place: a column of "ones" one bit above 1 changes the
+    # check's products, which then differ from eager's, so the recording adds the bias apart
+    import scratchgrad.compile as compiled_step
+
+    with_ones = compiled_step._with_ones
+
+    def with_nearly_ones(shape, dtype):
+        whole, view = with_ones(shape, dtype)
+        whole[:, -1] = np.nextafter(np.ones((), dtype), 2)
+        return whole, view
+
+    monkeypatch.setattr(compiled_step, "_with_ones", with_nearly_ones)
+    compiled_step._bias_inside_keeps_bits.cache_clear()
+    try:
+        eager, _ = _wide_run(False)
+        model, step = _wide_run(True)
+        _assert_same_weights(model, eager)
+        assert np.add in [call for call, _ in step._current.forward_calls]
+    finally:
+        compiled_step._bias_inside_keeps_bits.cache_clear()

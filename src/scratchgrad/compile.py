@@ -171,15 +171,19 @@ class _Plan:
         self.step = step
         dtype = step.dtype
         self.arrays = [p.data for p in step.optimizer.params]  # the arrays the recording reads
-        self.input = aligned_empty((batch_size, step.layers[0].in_features), dtype)  # each batch goes here
-        self.forward_calls, self.backward_calls = [], []
-        recorders, x = [], self.input
+        recorders, width = [], step.layers[0].in_features
         for index, layer in enumerate(step.layers):
-            recorder = RECORDERS[type(layer)](layer, x.shape, dtype, step, first=index == 0)
-            if isinstance(recorder, _RecordedReLU) and isinstance(recorders[-1], _RecordedLinear):
-                recorder.in_place = True
-            x = recorder.record_forward(x, self.forward_calls)
-            recorders.append(recorder)
+            recorders.append(RECORDERS[type(layer)](layer, (batch_size, width), dtype, step, first=index == 0))
+            width = getattr(layer, "out_features", width)
+        _choose_bias_inside(recorders)
+        # each batch goes into `input`, with a column of ones after it when the first Linear takes them
+        shape = batch_size, step.layers[0].in_features
+        x_with_ones, x = _with_ones(shape, dtype) if recorders[0].fused else (None, aligned_empty(shape, dtype))
+        self.input, self.forward_calls, self.backward_calls = x, [], []
+        for recorder in recorders:
+            recorder.x_with_ones = x_with_ones
+            y = recorder.record_forward(x, self.forward_calls)
+            x, x_with_ones = y, (getattr(recorder, "out_with_ones", None) if y is not x else x_with_ones)
         self.outputs = x
         self.loss = LOSS_RECORDERS[step.loss](x, dtype, step.loss_scale)
         self.loss.step = step
@@ -238,9 +242,70 @@ def _faster(calls, than, rounds=3):
 # ---- recorded layers: each does its eager counterpart's arithmetic, in the same order ----
 
 
+def _choose_bias_inside(recorders):
+    """Which Linears take their bias inside their products: those whose input can have a column of ones
+    after it (the step's input; a ReLU's output, in place of such a Linear's), where that gives eager's bits."""
+    linears = [i for i, recorder in enumerate(recorders) if type(recorder) is _RecordedLinear]
+    chained = {i for i in linears if i - 2 in linears and type(recorders[i - 1]) is _RecordedReLU}
+    for i in reversed(linears):  # the last first: an output has ones after it when the Linear after fuses
+        recorder = recorders[i]
+        recorder.ones_after = i + 2 in chained and recorders[i + 2].fused
+        recorder.fused = (i == 0 or i in chained) and recorder.W_with_b is not None and \
+            recorder.gW_with_gb is not None and _bias_inside_keeps_bits(len(recorder.ones), *recorder.W.shape,
+                                                                        recorder.W.dtype, recorder.ones_after)
+    for i in sorted(chained):  # ... along an unbroken chain from the input
+        recorders[i].fused = recorders[i].fused and recorders[i - 2].fused
+    for before, recorder in zip(recorders, recorders[1:]):
+        recorder.in_place = type(recorder) is _RecordedReLU and type(before) is _RecordedLinear
+
+
+def _with_ones(shape, dtype):
+    """An empty (n, k) array with a column of ones after it: `(whole, view)`, whole the (n, k + 1) array."""
+    whole = aligned_empty((shape[0], shape[1] + 1), dtype)
+    whole[:, -1] = 1
+    return whole, whole[:, :-1]
+
+
+def _stacked(W, b):
+    """`[W; b]`, an (in + 1, out) view, where b starts right after W's end in one flat buffer; else None."""
+    base = W.base
+    if b is None or base is None or b.base is not base or base.ndim != 1 or not W.flags.c_contiguous \
+            or b.ctypes.data != W.ctypes.data + W.nbytes:
+        return None
+    start = (W.ctypes.data - base.ctypes.data) // W.itemsize
+    return base[start:start + W.size + b.size].reshape(W.shape[0] + 1, W.shape[1])
+
+
+@functools.cache
+def _bias_inside_keeps_bits(batch, rows, columns, dtype, ones_after):
+    """Whether `[x, 1] @ [W; b]` gives eager's `x @ W + b` bit for bit, and `[x, 1].T @ g` eager's
+    `x.T @ g` and `ones @ g`, at these sizes, on random numbers laid out as the plan lays them out.
+    BLAS adds the ones column's term last in each sum at sizes it multiplies in one block (OpenBLAS
+    does, in float32, up to a few hundred inputs); elsewhere the order differs. Only for outputs of 256
+    numbers or more, no side 1, where a different rounding shows (as for `_input_gradient`)."""
+    if min(batch, columns) == 1 or batch * columns < 256:
+        return False
+    random = np.random.default_rng(0)
+    x_with_ones, x = _with_ones((batch, rows), dtype)
+    W_with_b, g = aligned_empty((rows + 1, columns), dtype), aligned_empty((batch, columns), dtype)
+    for a in (x, W_with_b, g):
+        a[...] = random.standard_normal(a.shape)
+    x, W, b = np.ascontiguousarray(x), W_with_b[:-1], W_with_b[-1]  # eager's arrays
+    out = _with_ones((batch, columns), dtype)[1] if ones_after else aligned_empty((batch, columns), dtype)
+    (np.matmul if ones_after else np.dot)(x_with_ones, W_with_b, out=out)
+    gradients = np.dot(x_with_ones.T, g, out=aligned_empty((rows + 1, columns), dtype))
+    return out.tobytes() == (x @ W + b).tobytes() and \
+        gradients.tobytes() == np.concatenate([x.T @ g, (ones(batch, dtype) @ g)[None]]).tobytes()
+
+
 class _RecordedLinear:
     """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = ones @ g` (column sums).
-    Each product by `np.dot`: the BLAS call of eager's `@`, 0.2-0.5 us cheaper per call at this size."""
+    Each product by `np.dot`: the BLAS call of eager's `@`, 0.2-0.5 us cheaper per call at this size.
+
+    The bias can ride inside the products, where that gives eager's bits (`_bias_inside_keeps_bits`):
+    when x is followed in memory by a column of ones and b by nothing but W's end (the optimizer's flat
+    buffer lays each layer out as W then b), `[x, 1] @ [W; b]` is `x @ W + b` in one product, and
+    `[x, 1].T @ g` is `[x.T @ g; ones @ g]`: one call where there were two, 1-2 us less a layer."""
 
     def __init__(self, layer, shape, dtype, step, first):
         if shape[1] != layer.in_features:
@@ -248,28 +313,38 @@ class _RecordedLinear:
         self.W, self.b = layer.weight.data, None if layer.bias is None else layer.bias.data
         self.gW = step.gradients[id(layer.weight)]
         self.gb = None if layer.bias is None else step.gradients[id(layer.bias)]
-        self.out = aligned_empty((shape[0], layer.out_features), dtype)
+        self.W_with_b, self.gW_with_gb = _stacked(self.W, self.b), _stacked(self.gW, self.gb)
         self.ones = ones(shape[0], dtype)
         self.gx = None if first else aligned_empty(shape, dtype)
         self.l2 = step.l2 / shape[0] if step.l2 else 0.0
         self.l2_term = np.empty_like(self.W) if self.l2 else None
         self.weight, self.bias = layer.weight, layer.bias
+        self.fused = self.ones_after = False  # set by the plan (_choose_bias_inside)
 
     def record_forward(self, x, calls):
-        self.x = x
+        self.x, shape, self.out_with_ones = x, (len(x), self.W.shape[1]), None
+        if self.fused:  # np.dot wants a contiguous output; matmul takes one with a column after it
+            self.out_with_ones, self.out = _with_ones(shape, x.dtype) if self.ones_after else \
+                (None, aligned_empty(shape, x.dtype))
+            calls.append(_call(np.matmul if self.ones_after else np.dot, self.x_with_ones, self.W_with_b, out=self.out))
+            return self.out
+        self.out = aligned_empty(shape, x.dtype)
         calls.append(_call(np.dot, x, self.W, out=self.out))
         if self.b is not None:
             calls.append(_call(np.add, self.out, self.b, out=self.out))
         return self.out
 
     def record_backward(self, g, calls):
-        calls.append(_call(np.dot, self.x.T, g, out=self.gW))
+        fused = self.fused
+        calls.append(_call(np.dot, self.x_with_ones.T, g, out=self.gW_with_gb) if fused else
+                     _call(np.dot, self.x.T, g, out=self.gW))
         if self.l2:  # the estimators' penalty: w.grad + (alpha / n) * w
             calls.append(_call(np.multiply, self.l2, self.W, out=self.l2_term))
             calls.append(_call(np.add, self.gW, self.l2_term, out=self.gW))
         calls.append((setattr, (self.weight, "grad", self.gW)))
         if self.gb is not None:
-            calls.append(_call(np.dot, self.ones, g, out=self.gb))
+            if not fused:
+                calls.append(_call(np.dot, self.ones, g, out=self.gb))
             calls.append((setattr, (self.bias, "grad", self.gb)))
         if self.gx is not None:
             calls += self._input_gradient(g)
@@ -309,16 +384,17 @@ class _RecordedReLU(_RecordedActivation):
     """After a Linear, in place of the Linear's output, which nothing else reads (fewer arrays for
     the cache to hold); its backward in place of the gradient it is given, read by no one else."""
 
-    in_place = False
-
     def record_forward(self, x, calls):
         self.y = x if self.in_place else self.out
-        calls.append(_call(np.maximum, x, self.zero, out=self.y))
+        # in place on [x, 1] where x has a column of ones after it: contiguous (faster), and max(1, 0) is 1
+        self.whole = self.x_with_ones if self.in_place and self.x_with_ones is not None else self.y
+        calls.append(_call(np.maximum, self.whole if self.in_place else x, self.zero, out=self.whole))
         return self.y
 
     def record_backward(self, g, calls):  # g * (x > 0), and x > 0 exactly where max(x, 0) > 0
-        calls.append(_call(np.greater, self.y, self.zero, out=self.mask))
-        calls.append(_call(np.multiply, g, self.mask, out=g))
+        mask = np.empty(self.whole.shape, bool)
+        calls.append(_call(np.greater, self.whole, self.zero, out=mask))
+        calls.append(_call(np.multiply, g, mask[:, :g.shape[1]], out=g))
         return g
 
 

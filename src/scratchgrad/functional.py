@@ -55,12 +55,11 @@ def linear(x, weight, bias=None) -> Tensor:
             grad_fns = keep_input_dtypes(out, (a, w), grad_fns)
         return Tensor._result(out, "linear", (x, weight), *grad_fns)
     b = bias.data
-    grad_fns = (lambda g: g @ w.T, lambda g: a.T @ g, column_sums)
     if a.dtype is w.dtype is b.dtype:
         out += b  # in place: one array fewer per layer
-    else:  # float32 with float64: the result is float64
-        out = out + b
-        grad_fns = keep_input_dtypes(out, (a, w, b), grad_fns)
+        return Tensor._result(out, "linear", (x, weight, bias), lambda g: g @ w.T, lambda g: a.T @ g, column_sums)
+    out = out + b  # float32 with float64: the result is float64
+    grad_fns = keep_input_dtypes(out, (a, w, b), (lambda g: g @ w.T, lambda g: a.T @ g, column_sums))
     return Tensor._result(out, "linear", (x, weight, bias), *grad_fns)
 
 
@@ -187,7 +186,8 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
     weights each class; with class indices the mean divides by the total weight of the
     targets, as PyTorch does. The gradient is `(softmax - onehot) * weights / N`.
     """
-    logits = as_tensor(logits)
+    if not isinstance(logits, Tensor):
+        logits = Tensor(logits)
     _check_reduction(reduction)
     z = logits.data
     if z.ndim != 2:

@@ -12,6 +12,7 @@ graph holds no reference cycle and is freed as soon as it is dropped.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from operator import attrgetter
@@ -293,7 +294,8 @@ class Tensor:
 
     def relu(self):
         a = self.data
-        return Tensor._result(np.maximum(a, 0), "relu", (self,), lambda g: g * (a > 0))
+        zero = _zero(a.dtype)
+        return Tensor._result(np.maximum(a, zero), "relu", (self,), lambda g: g * (a > zero))
 
     def leaky_relu(self, slope=0.01):
         a, slope = self.data, _python_number(slope)
@@ -420,7 +422,9 @@ class Tensor:
                     f"backward() without a grad needs a scalar output, this one has shape "
                     f"{self.shape}: pass grad= of that shape, or reduce it (e.g. .sum())"
                 )
-            grad = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # np.ones, minus its wrapper
+            grad = np.array(1, dtype=self.data.dtype)  # np.ones, minus its wrapper
+            if self.data.ndim:  # a one-element array: (1,), (1, 1), ...
+                grad = grad.reshape(self.data.shape)
         else:
             grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if grad.shape != self.shape:
@@ -473,6 +477,15 @@ def keep_input_dtypes(result, inputs, grad_fns):
         grad_fn if x.dtype is result.dtype else (lambda g, f=grad_fn, d=x.dtype: f(g).astype(d, copy=False))
         for x, grad_fn in zip(inputs, grad_fns)
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _zero(dtype):
+    """A read-only 0-d zero of `dtype`: NumPy compares with it faster than with the Python 0, which
+    it must first turn into an array (the same numbers either way)."""
+    zero = np.zeros((), dtype)
+    zero.flags.writeable = False
+    return zero
 
 
 def _python_number(x):

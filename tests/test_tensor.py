@@ -454,3 +454,13 @@ def test_a_node_no_gradient_reaches_is_skipped_not_called_with_none():
     np.testing.assert_array_equal(x.grad, k.data)  # d sum(k x) / dx with k constant
     np.testing.assert_array_equal(k.grad, x.data)
     assert h.grad is None
+
+
+def test_constants_are_shared_read_only_and_typed():
+    from scratchgrad.tensor import constant
+
+    zero = constant(0, np.float32)
+    assert zero is constant(0, np.float32) and zero.shape == () and zero.dtype == np.float32
+    assert constant(1, np.float64).dtype == np.float64 and constant(1, np.float64) == 1
+    with pytest.raises(ValueError):  # shared by every caller: nobody may write into it
+        zero[...] = 1

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .tensor import Tensor, _refuse_dim, as_tensor, keep_input_dtypes, normalize_axis
+from .tensor import Tensor, _refuse_dim, as_tensor, constant, keep_input_dtypes, normalize_axis
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -234,7 +234,7 @@ def cross_entropy(logits, targets, weight=None, reduction="mean") -> Tensor:
 
         def grad_fn(g):  # (softmax - onehot) * scale
             grad = np.divide(exps, sums, order="C")  # C order whatever the logits', so that
-            grad.reshape(-1)[at_targets] -= 1           # reshape(-1) is a view, not a copy
+            grad.reshape(-1)[at_targets] -= constant(1, grad.dtype)  # reshape(-1) is a view, not a copy
             factor = g * scale  # one number, or one per row (class weights, or reduction="none")
             grad *= factor[:, None] if factor.ndim else factor
             return grad

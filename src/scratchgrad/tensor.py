@@ -294,7 +294,7 @@ class Tensor:
 
     def relu(self):
         a = self.data
-        zero = _zero(a.dtype)
+        zero = constant(0, a.dtype)
         return Tensor._result(np.maximum(a, zero), "relu", (self,), lambda g: g * (a > zero))
 
     def leaky_relu(self, slope=0.01):
@@ -479,13 +479,13 @@ def keep_input_dtypes(result, inputs, grad_fns):
     )
 
 
-@functools.lru_cache(maxsize=16)
-def _zero(dtype):
-    """A read-only 0-d zero of `dtype`: NumPy compares with it faster than with the Python 0, which
-    it must first turn into an array (the same numbers either way)."""
-    zero = np.zeros((), dtype)
-    zero.flags.writeable = False
-    return zero
+@functools.lru_cache(maxsize=64)
+def constant(value, dtype):
+    """A read-only 0-d array of `value` in `dtype`. NumPy combines an array with it faster than with a
+    Python number, which it must first turn into an array each time (the same numbers either way)."""
+    array = np.full((), value, dtype)
+    array.flags.writeable = False
+    return array
 
 
 def _python_number(x):

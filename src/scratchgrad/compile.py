@@ -300,7 +300,8 @@ def _bias_inside_keeps_bits(batch, rows, columns, dtype, ones_after):
 
 class _RecordedLinear:
     """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = ones @ g` (column sums).
-    Each product by `np.dot`: the BLAS call of eager's `@`, 0.2-0.5 us cheaper per call at this size.
+    Products by `np.dot`, the BLAS call of eager's `@` 0.2-0.5 us cheaper per call at this size, except
+    `g @ W.T` as eager writes it: there np.dot is 1-3 us slower when W has a few columns (200x10 by 10x100).
 
     The bias can ride inside the products, where that gives eager's bits (`_bias_inside_keeps_bits`):
     when x is followed in memory by a column of ones and b by nothing but W's end (the optimizer's flat
@@ -357,7 +358,7 @@ class _RecordedLinear:
         takes 2 us and the product with g in column order 7. Only for a matrix of 1,024 numbers or more:
         then a different rounding cannot hide in the check (a column or a row goes to matrix-vector
         kernels, which round differently on most inputs, and a few numbers may agree by chance)."""
-        eager = [_call(np.dot, g, self.W.T, out=self.gx)]
+        eager = [_call(np.matmul, g, self.W.T, out=self.gx)]
         if min(self.gx.shape) == 1 or self.gx.size < 1024:
             return eager
         g_by_columns = aligned_empty(g.shape[::-1], g.dtype).T

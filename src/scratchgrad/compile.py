@@ -12,8 +12,8 @@ list of NumPy calls that write into arrays allocated at recording time (`out=`),
 
 Each recorded operation does the eager operation's arithmetic in the eager order, so a
 compiled run ends with bit-for-bit the weights of an eager one (tests/test_compile.py checks
-it for every layer, loss and optimizer). Products go through `np.dot`, which makes the BLAS
-call of eager's `@` (the same bits) without a generalized ufunc's per-call cost. One choice
+it for every layer, loss and optimizer). Products of arrays in row order go through `np.dot`,
+which makes the BLAS call of eager's `@` (the same bits) at less cost per call. One choice
 is timed at recording: a layer's input gradient `g @ W.T` may run as a copy of g in column
 order times W.T, which OpenBLAS does faster at a few dozen rows, kept only where it gives
 eager's bits. Anything the recording cannot take raises `CompileError`, saying what, and
@@ -217,6 +217,14 @@ def _call(function, *args, out=None, **keywords):
     return (functools.partial(function, **keywords) if keywords else function), args
 
 
+def _product(a, b, out):
+    """The recorded product `a @ b` into `out`: by np.dot when all three are in row order (C-contiguous),
+    the BLAS call of `@` at 0.2-0.5 us less per call; by matmul otherwise, where np.dot is slower (1-3 us
+    for `g @ W.T` with W of a few columns, a few percent of a deep step for `x.T @ g`) or refuses `out`."""
+    row_order = a.flags.c_contiguous and b.flags.c_contiguous and out.flags.c_contiguous
+    return _call(np.dot if row_order else np.matmul, a, b, out=out)
+
+
 def _replay(calls):
     """Make the recorded calls, in order."""
     for call, args in calls:
@@ -292,16 +300,14 @@ def _bias_inside_keeps_bits(batch, rows, columns, dtype, ones_after):
         a[...] = random.standard_normal(a.shape)
     x, W, b = np.ascontiguousarray(x), W_with_b[:-1], W_with_b[-1]  # eager's arrays
     out = _with_ones((batch, columns), dtype)[1] if ones_after else aligned_empty((batch, columns), dtype)
-    (np.matmul if ones_after else np.dot)(x_with_ones, W_with_b, out=out)
-    gradients = np.dot(x_with_ones.T, g, out=aligned_empty((rows + 1, columns), dtype))
+    gradients = aligned_empty((rows + 1, columns), dtype)
+    _replay([_product(x_with_ones, W_with_b, out), _product(x_with_ones.T, g, gradients)])
     return out.tobytes() == (x @ W + b).tobytes() and \
         gradients.tobytes() == np.concatenate([x.T @ g, (ones(batch, dtype) @ g)[None]]).tobytes()
 
 
 class _RecordedLinear:
     """`out = x @ W; out += b`; backward `gx = g @ W.T`, `gW = x.T @ g`, `gb = ones @ g` (column sums).
-    Products by `np.dot`, the BLAS call of eager's `@` 0.2-0.5 us cheaper per call at this size, except
-    `g @ W.T` as eager writes it: there np.dot is 1-3 us slower when W has a few columns (200x10 by 10x100).
 
     The bias can ride inside the products, where that gives eager's bits (`_bias_inside_keeps_bits`):
     when x is followed in memory by a column of ones and b by nothing but W's end (the optimizer's flat
@@ -323,29 +329,26 @@ class _RecordedLinear:
         self.fused = self.ones_after = False  # set by the plan (_choose_bias_inside)
 
     def record_forward(self, x, calls):
-        self.x, shape, self.out_with_ones = x, (len(x), self.W.shape[1]), None
-        if self.fused:  # np.dot wants a contiguous output; matmul takes one with a column after it
-            self.out_with_ones, self.out = _with_ones(shape, x.dtype) if self.ones_after else \
-                (None, aligned_empty(shape, x.dtype))
-            calls.append(_call(np.matmul if self.ones_after else np.dot, self.x_with_ones, self.W_with_b, out=self.out))
+        self.x, shape = x, (len(x), self.W.shape[1])
+        self.out_with_ones, self.out = _with_ones(shape, x.dtype) if self.fused and self.ones_after else \
+            (None, aligned_empty(shape, x.dtype))
+        if self.fused:
+            calls.append(_product(self.x_with_ones, self.W_with_b, self.out))
             return self.out
-        self.out = aligned_empty(shape, x.dtype)
-        calls.append(_call(np.dot, x, self.W, out=self.out))
+        calls.append(_product(x, self.W, self.out))
         if self.b is not None:
             calls.append(_call(np.add, self.out, self.b, out=self.out))
         return self.out
 
     def record_backward(self, g, calls):
-        fused = self.fused
-        calls.append(_call(np.dot, self.x_with_ones.T, g, out=self.gW_with_gb) if fused else
-                     _call(np.dot, self.x.T, g, out=self.gW))
+        calls.append(_product(self.x_with_ones.T, g, self.gW_with_gb) if self.fused else _product(self.x.T, g, self.gW))
         if self.l2:  # the estimators' penalty: w.grad + (alpha / n) * w
             calls.append(_call(np.multiply, self.l2, self.W, out=self.l2_term))
             calls.append(_call(np.add, self.gW, self.l2_term, out=self.gW))
         calls.append((setattr, (self.weight, "grad", self.gW)))
         if self.gb is not None:
-            if not fused:
-                calls.append(_call(np.dot, self.ones, g, out=self.gb))
+            if not self.fused:
+                calls.append(_product(self.ones, g, self.gb))
             calls.append((setattr, (self.bias, "grad", self.gb)))
         if self.gx is not None:
             calls += self._input_gradient(g)
@@ -358,11 +361,11 @@ class _RecordedLinear:
         takes 2 us and the product with g in column order 7. Only for a matrix of 1,024 numbers or more:
         then a different rounding cannot hide in the check (a column or a row goes to matrix-vector
         kernels, which round differently on most inputs, and a few numbers may agree by chance)."""
-        eager = [_call(np.matmul, g, self.W.T, out=self.gx)]
+        eager = [_product(g, self.W.T, self.gx)]
         if min(self.gx.shape) == 1 or self.gx.size < 1024:
             return eager
         g_by_columns = aligned_empty(g.shape[::-1], g.dtype).T
-        copied = [_call(np.copyto, g_by_columns, g), _call(np.dot, g_by_columns, self.W.T, out=self.gx)]
+        copied = [_call(np.copyto, g_by_columns, g), _product(g_by_columns, self.W.T, self.gx)]
         g[...] = np.random.default_rng(0).standard_normal(g.shape)  # g is not filled yet: free to use
         results = []
         for calls in (eager, copied):

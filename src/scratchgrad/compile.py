@@ -168,8 +168,7 @@ class _Plan:
     """The recorded step for one batch size: buffers, and the lists of calls that fill them."""
 
     def __init__(self, step, batch_size):
-        self.step = step
-        dtype = step.dtype
+        self.step, dtype = step, step.dtype
         self.arrays = [p.data for p in step.optimizer.params]  # the arrays the recording reads
         recorders, width = [], step.layers[0].in_features
         for index, layer in enumerate(step.layers):
@@ -277,8 +276,8 @@ def _with_ones(shape, dtype):
 def _stacked(W, b):
     """`[W; b]`, an (in + 1, out) view, where b starts right after W's end in one flat buffer; else None."""
     base = W.base
-    if b is None or base is None or b.base is not base or base.ndim != 1 or not W.flags.c_contiguous \
-            or b.ctypes.data != W.ctypes.data + W.nbytes:
+    if b is None or base is None or b.base is not base or base.ndim != 1 or base.dtype != W.dtype \
+            or not (W.flags.c_contiguous and b.flags.c_contiguous) or b.ctypes.data != W.ctypes.data + W.nbytes:
         return None
     start = (W.ctypes.data - base.ctypes.data) // W.itemsize
     return base[start:start + W.size + b.size].reshape(W.shape[0] + 1, W.shape[1])
@@ -293,11 +292,10 @@ def _bias_inside_keeps_bits(batch, rows, columns, dtype, ones_after):
     numbers or more, no side 1, where a different rounding shows (as for `_input_gradient`)."""
     if min(batch, columns) == 1 or batch * columns < 256:
         return False
-    random = np.random.default_rng(0)
     x_with_ones, x = _with_ones((batch, rows), dtype)
     W_with_b, g = aligned_empty((rows + 1, columns), dtype), aligned_empty((batch, columns), dtype)
-    for a in (x, W_with_b, g):
-        a[...] = random.standard_normal(a.shape)
+    for seed, a in enumerate((x, W_with_b, g)):
+        a[...] = np.random.default_rng(seed).standard_normal(a.shape)
     x, W, b = np.ascontiguousarray(x), W_with_b[:-1], W_with_b[-1]  # eager's arrays
     out = _with_ones((batch, columns), dtype)[1] if ones_after else aligned_empty((batch, columns), dtype)
     gradients = aligned_empty((rows + 1, columns), dtype)
@@ -332,11 +330,8 @@ class _RecordedLinear:
         self.x, shape = x, (len(x), self.W.shape[1])
         self.out_with_ones, self.out = _with_ones(shape, x.dtype) if self.fused and self.ones_after else \
             (None, aligned_empty(shape, x.dtype))
-        if self.fused:
-            calls.append(_product(self.x_with_ones, self.W_with_b, self.out))
-            return self.out
-        calls.append(_product(x, self.W, self.out))
-        if self.b is not None:
+        calls.append(_product(*((self.x_with_ones, self.W_with_b) if self.fused else (x, self.W)), self.out))
+        if self.b is not None and not self.fused:
             calls.append(_call(np.add, self.out, self.b, out=self.out))
         return self.out
 
@@ -462,7 +457,7 @@ class _RecordedDropout(_RecordedActivation):
 
     def __init__(self, layer, shape, dtype, step, first):
         super().__init__(layer, shape, dtype, step, first)
-        self.active = step.model.training and layer.p > 0
+        self.active = layer.training and layer.p > 0
         self.random = np.empty(shape, np.float64) if self.active else None
 
     def record_forward(self, x, calls):  # mask = (rng.random(shape) >= p).astype(dtype) / (1 - p); x * mask
@@ -506,7 +501,7 @@ def _mean_value(losses, count, dtype, loss_scale):
     return float(value if loss_scale == 1.0 else value * Tensor(loss_scale, dtype=dtype).data)
 
 
-_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+_UNSIGNED = {np.dtype(o + k + n): np.dtype(o + "u" + n) for o in "<>" for k in "iu" for n in "1248"}  # same order
 
 
 class _RecordedCrossEntropy:
@@ -543,7 +538,9 @@ class _RecordedCrossEntropy:
     def _check(self, t):
         if t.ndim != 1 or t.dtype.kind not in "iu":
             raise CompileError("compiled cross_entropy takes class indices")
-        unsigned = t.view(_UNSIGNED[t.itemsize])  # a negative target becomes a huge number
+        if len(t) != self.n:
+            raise ValueError(f"cross_entropy: {self.n} rows of logits but {len(t)} targets")
+        unsigned = t.view(_UNSIGNED[t.dtype])  # a negative target becomes a huge number
         if unsigned[unsigned.argmax()] >= self.classes:  # (argmax costs NumPy a third of max)
             bad = t[(t < 0) | (t >= self.classes)][0]
             raise ValueError(f"cross_entropy: target class {bad} is outside [0, {self.classes})")
@@ -565,6 +562,7 @@ class _RecordedMSE:
         self.scale = _seed_gradient(dtype, loss_scale, 1.0 / self.size)
 
     def forward(self, p, y):
+        y = y.astype(p.dtype, copy=False)  # rounded to the outputs' dtype first, as eager's targets are
         if y.shape != p.shape:
             raise ValueError(f"mse_loss: targets of shape {y.shape} for outputs of shape {p.shape}")
         np.subtract(p, y, out=self.difference)
@@ -592,7 +590,7 @@ class _RecordedBinaryCrossEntropy:
         if y.shape != x.shape:
             raise ValueError(f"binary_cross_entropy_with_logits: targets of shape {y.shape} for outputs of "
                              f"shape {x.shape}")
-        self.y = y
+        self.y = y = y.astype(x.dtype, copy=False)  # as for the squared error
         losses, scratch = self.losses, self.scratch
         np.maximum(x, 0, out=losses)
         np.multiply(x, y, out=scratch)

@@ -412,7 +412,7 @@ def _prepare(X, y, dtype, loss_name):
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise ValueError(f"{name} (the {what}) must be numeric, got dtype {array.dtype}")
         _check_finite(name, what, array)
-    X = X.astype(dtype, copy=False)
+    X = np.ascontiguousarray(X, dtype=dtype)  # rows in order: a batch's products round alike, slice or copy
     if loss_name == "cross_entropy" and y.ndim == 1:
         if y.dtype.kind == "f" and not np.all(y == np.round(y)):
             raise ValueError("cross_entropy needs integer class labels (or one-hot rows) in y")

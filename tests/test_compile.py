@@ -493,59 +493,49 @@ def _strided_bias(model):  # W then, right after it in the same buffer, a bias r
     layer.weight.data, layer.bias.data = buf[:W.size].reshape(W.shape), buf[W.size::2]
 
 
-def test_a_strided_bias_after_its_weight_is_not_stacked():
+def _compiled_and_eager_agree(make, batches, loss="cross_entropy"):
+    """Train `make()`'s (model, optimizer) on `batches` eagerly, then compiled: the same weights, bit for bit."""
     models = []
     for compiled in (False, True):
+        model, opt = make()
+        if compiled:
+            step = compile_step(model, loss, opt)
+            for xb, yb in batches:
+                step(xb, yb)
+        else:
+            _eager_steps(model, opt, batches, {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}[loss])
+        models.append(model)
+    for a, b in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_a_strided_bias_after_its_weight_is_not_stacked():
+    def make():
         model = nn.MLP(64, [128], 10, seed=0)
         opt = optim.SGD(model.parameters(), lr=0.1)
         opt.state, opt._pack = opt._pack.unpack(), None
         _strided_bias(model)
-        batches = [(XR[s:s + 32], YR[s:s + 32]) for s in (0, 32)]
-        if compiled:
-            step = compile_step(model, "cross_entropy", opt)
-            for xb, yb in batches:
-                step(xb, yb)
-        else:
-            _eager_steps(model, opt, batches)
-        models.append(model)
-    for a, b in zip(models[0].parameters(), models[1].parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        return model, opt
+
+    _compiled_and_eager_agree(make, [(XR[s:s + 32], YR[s:s + 32]) for s in (0, 32)])
 
 
 def test_a_dropout_layer_in_eval_mode_drops_nothing():
-    models = []
-    for compiled in (False, True):
+    def make():
         model = nn.MLP(64, [32], 10, seed=0, dropout=0.5)
         model[2].eval()
-        opt = optim.SGD(model.parameters(), lr=0.1)
-        batches = [(XR[s:s + 32], YR[s:s + 32]) for s in (0, 32)]
-        if compiled:
-            step = compile_step(model, "cross_entropy", opt)
-            for xb, yb in batches:
-                step(xb, yb)
-        else:
-            _eager_steps(model, opt, batches)
-        models.append(model)
-    for a, b in zip(models[0].parameters(), models[1].parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        return model, optim.SGD(model.parameters(), lr=0.1)
+
+    _compiled_and_eager_agree(make, [(XR[s:s + 32], YR[s:s + 32]) for s in (0, 32)])
 
 
 def test_mse_targets_of_another_dtype_are_rounded_first_as_eagerly():
-    y64 = RNG_R.normal(size=(64, 3))
-    models = []
-    for compiled in (False, True):
+    def make():
         model = nn.MLP(64, [16], 3, seed=0)
-        opt = optim.SGD(model.parameters(), lr=0.1)
-        batches = [(XR[s:s + 8], y64[s:s + 8]) for s in range(0, 64, 8)]
-        if compiled:
-            step = compile_step(model, "mse", opt)
-            for xb, yb in batches:
-                step(xb, yb)
-        else:
-            _eager_steps(model, opt, batches, F.mse_loss)
-        models.append(model)
-    for a, b in zip(models[0].parameters(), models[1].parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        return model, optim.SGD(model.parameters(), lr=0.1)
+
+    y64 = RNG_R.normal(size=(64, 3))
+    _compiled_and_eager_agree(make, [(XR[s:s + 8], y64[s:s + 8]) for s in range(0, 64, 8)], "mse")
 
 
 def test_fit_unshuffled_on_a_fortran_ordered_x_compiled_equals_eager():

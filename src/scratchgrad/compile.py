@@ -13,11 +13,12 @@ list of NumPy calls that write into arrays allocated at recording time (`out=`),
 Each recorded operation does the eager operation's arithmetic in the eager order, so a
 compiled run ends with bit-for-bit the weights of an eager one (tests/test_compile.py checks
 it for every layer, loss and optimizer). Products of arrays in row order go through `np.dot`,
-which makes the BLAS call of eager's `@` (the same bits) at less cost per call. One choice
-is timed at recording: a layer's input gradient `g @ W.T` may run as a copy of g in column
-order times W.T, which OpenBLAS does faster at a few dozen rows, kept only where it gives
-eager's bits. Anything the recording cannot take raises `CompileError`, saying what, and
-`fit` then trains eagerly.
+which makes the BLAS call of eager's `@` (the same bits) at less cost per call. Two forms are
+chosen at recording, each only where a check on random numbers finds eager's bits: a Linear
+may take its bias inside its products (`[x, 1] @ [W; b]`, see `_RecordedLinear`), and its
+input gradient `g @ W.T` may run as a copy of g in column order times W.T, which OpenBLAS
+does faster at a few dozen rows (timed). Anything the recording cannot take raises
+`CompileError`, saying what, and `fit` then trains eagerly.
 """
 
 from __future__ import annotations

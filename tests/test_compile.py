@@ -549,3 +549,21 @@ def test_fit_unshuffled_on_a_fortran_ordered_x_compiled_equals_eager():
         weights.append([p.data.copy() for p in model.parameters()])
     for a, b in zip(*weights):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_loss_that_is_not_finite_leaves_the_weights_as_they_were():
+    model = _model("relu", 0.0, np.float32, 3)
+    step = compile_step(model, "mse", optim.SGD(model.parameters(), lr=0.1))
+    before = [p.data.copy() for p in model.parameters()]
+    value, _ = step(X[:10].astype(np.float32), np.full((10, 3), np.inf, np.float32))
+    assert not np.isfinite(value)
+    for a, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(a.data, b)
+    eager = _model("relu", 0.0, np.float32, 3)  # where eager's step writes NaN into them
+    loss = F.mse_loss(eager(Tensor(X[:10], dtype=np.float32)), np.full((10, 3), np.inf, np.float32))
+    opt = optim.SGD(eager.parameters(), lr=0.1)
+    opt.zero_grad()
+    with np.errstate(invalid="ignore"):  # inf - inf in the gradients: that is the point
+        loss.backward()
+        opt.step()
+    assert not all(np.isfinite(p.data).all() for p in eager.parameters())

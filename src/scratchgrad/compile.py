@@ -101,7 +101,8 @@ class CompiledStep:
     def __call__(self, X, y):
         """One training step on the batch `(X, y)`; returns `(loss value, outputs array)`.
 
-        The outputs array is reused by the next call: copy it to keep it.
+        The outputs array is reused by the next call: copy it to keep it. A loss that is not finite
+        (NaN or infinite) leaves the weights as they were, where an eager step would write NaN into them.
         """
         value, outputs = self.forward_loss(X, y)
         if math.isfinite(value):

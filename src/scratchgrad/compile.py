@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from .errors import ScratchgradError
-from .functional import aligned_empty, ones, row_starts
+from .functional import aligned_empty, flat_stretch, ones, row_starts
 from .nn import layers as L
 from .nn.table import layer_type
 from .tensor import Tensor
@@ -277,12 +277,8 @@ def _with_ones(shape, dtype):
 
 def _stacked(W, b):
     """`[W; b]`, an (in + 1, out) view, where b starts right after W's end in one flat buffer; else None."""
-    base = W.base
-    if b is None or base is None or b.base is not base or base.ndim != 1 or base.dtype != W.dtype \
-            or not (W.flags.c_contiguous and b.flags.c_contiguous) or b.ctypes.data != W.ctypes.data + W.nbytes:
-        return None
-    start = (W.ctypes.data - base.ctypes.data) // W.itemsize
-    return base[start:start + W.size + b.size].reshape(W.shape[0] + 1, W.shape[1])
+    stretch = None if b is None else flat_stretch([W, b])
+    return None if stretch is None else stretch.reshape(W.shape[0] + 1, W.shape[1])
 
 
 @functools.cache

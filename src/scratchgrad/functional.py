@@ -111,6 +111,20 @@ def aligned_empty(shape, dtype):
     return whole[start:start + size].reshape(shape)
 
 
+def flat_stretch(arrays):
+    """The stretch of one flat array that `arrays` cover end to end, in order, as a 1-D view (an
+    optimizer's flat buffer holds its parameters so), or None."""
+    base = getattr(arrays[0], "base", None) if arrays else None
+    if base is None or base.ndim != 1 or base.dtype != arrays[0].dtype or any(a.base is not base for a in arrays):
+        return None
+    start, sizes = (arrays[0].ctypes.data - base.ctypes.data) // base.itemsize, [a.size for a in arrays]
+    stretch = base[start:start + sum(sizes)]
+    parts = np.split(stretch, np.cumsum(sizes)[:-1])
+    covered = stretch.size == sum(sizes) and all(a.flags.c_contiguous and a.ctypes.data == part.ctypes.data
+                                                 for a, part in zip(arrays, parts))
+    return stretch if covered else None
+
+
 def _read_only(vector):
     vector.flags.writeable = False  # shared by every caller: nobody may write into it
     return vector

@@ -78,16 +78,7 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
 def _shared_buffer(parameters):
     """The stretch of one flat array that the parameters' data cover end to end, in order (an
     optimizer's pack), or None."""
-    arrays = [p.data for p in parameters]
-    base = getattr(arrays[0], "base", None) if arrays else None
-    if base is None or base.ndim != 1 or base.dtype != arrays[0].dtype or any(a.base is not base for a in arrays):
-        return None
-    start, sizes = (arrays[0].ctypes.data - base.ctypes.data) // base.itemsize, [a.size for a in arrays]
-    stretch = base[start:start + sum(sizes)]
-    parts = np.split(stretch, np.cumsum(sizes)[:-1])
-    covered = stretch.size == sum(sizes) and all(a.flags.c_contiguous and a.ctypes.data == part.ctypes.data
-                                                 for a, part in zip(arrays, parts))
-    return stretch if covered else None
+    return F.flat_stretch([p.data for p in parameters])
 
 
 class DivergenceGuard:
